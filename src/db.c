@@ -1,0 +1,2135 @@
+/*
+ * db.c - the filesystem as SQLite tables
+ *
+ * Every SQL statement of sqlitefs lives in stmt_sql[] below, prepared once
+ * at open and reset after each use.  The layout is src/schema.sql.
+ *
+ * Lock rules: struct db has one mutex, taken by every public function for
+ * its whole duration, so one SQLite connection serves all threads.
+ *
+ * Transactions: modifications accumulate in one batch transaction (BEGIN
+ * IMMEDIATE ... COMMIT, committed by db_sync()).  Each public function that
+ * changes anything runs inside SAVEPOINT op: on error it rolls back to the
+ * savepoint, so a failed operation leaves the batch as it was.  Reads go
+ * through the same connection and so see the uncommitted batch.
+ *
+ * Blocks: file data is stored in rows of block_size bytes keyed by (inode,
+ * block number).  A missing row is a hole; a row may be shorter than a
+ * block (the rest reads as zeros).  No row starts at or past the size, and
+ * inode.stored is the sum of the lengths of the inode's rows.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fuse_log.h>
+#include <sqlite3.h>
+
+#include "schema.h"
+
+/* Largest file size: the kernel's MAX_LFS_FILESIZE. */
+#define DB_MAX_FILE_SIZE ((int64_t) INT64_MAX)
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_INODE_GET,
+	S_INODE_PUT,
+	S_INODE_NEW,
+	S_INODE_DELETE,
+	S_ORPHANS_DELETE,
+	S_INODE_COUNT,
+	S_TARGET_GET,
+	S_DENTRY_GET,
+	S_DENTRY_NEW,
+	S_DENTRY_DELETE,
+	S_DENTRY_MOVE,
+	S_DENTRY_SETINO,
+	S_DIR_HAS_ENTRY,
+	S_PARENT_OF,
+	S_READDIR,
+	S_BLOCK_GET,
+	S_BLOCK_LEN,
+	S_BLOCK_PUT,
+	S_BLOCK_ZERO,
+	S_BLOCK_DELETE,
+	S_BLOCKS_RANGE,
+	S_BLOCKS_LEN_RANGE,
+	S_BLOCKS_SUM,
+	S_BLOCKS_DELETE,
+	S_NEXT_BLOCK,
+	S_XATTR_GET,
+	S_XATTR_NEW,
+	S_XATTR_UPDATE,
+	S_XATTR_UPSERT,
+	S_XATTR_LIST,
+	S_XATTR_DELETE,
+	S_SETTING_GET,
+	S_PAGE_COUNT,
+	S_FREELIST_COUNT,
+	S_PAGE_SIZE,
+	S_COUNT
+};
+
+#define INODE_COLS                                                           \
+	"ino, mode, nlink, uid, gid, rdev, size, stored, atime, mtime, ctime"
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
+	[S_INODE_GET] = "SELECT " INODE_COLS " FROM inode WHERE ino = ?1",
+	[S_INODE_PUT] = "UPDATE inode SET mode = ?2, nlink = ?3, uid = ?4, "
+			"gid = ?5, rdev = ?6, size = ?7, stored = ?8, "
+			"atime = ?9, mtime = ?10, ctime = ?11 WHERE ino = ?1",
+	[S_INODE_NEW] = "INSERT INTO inode (mode, nlink, uid, gid, rdev, size, "
+			"atime, mtime, ctime, crtime, target) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?7, ?8)",
+	[S_INODE_DELETE] = "DELETE FROM inode WHERE ino = ?1 AND nlink = 0",
+	[S_ORPHANS_DELETE] = "DELETE FROM inode WHERE nlink = 0",
+	[S_INODE_COUNT] = "SELECT count(*) FROM inode",
+	[S_TARGET_GET] = "SELECT target FROM inode WHERE ino = ?1",
+	[S_DENTRY_GET] = "SELECT id, ino FROM dentry "
+			 "WHERE parent = ?1 AND name = ?2",
+	[S_DENTRY_NEW] = "INSERT INTO dentry (parent, name, ino) "
+			 "VALUES (?1, ?2, ?3)",
+	[S_DENTRY_DELETE] = "DELETE FROM dentry WHERE id = ?1",
+	[S_DENTRY_MOVE] = "UPDATE dentry SET parent = ?2, name = ?3 "
+			  "WHERE id = ?1",
+	[S_DENTRY_SETINO] = "UPDATE dentry SET ino = ?2 WHERE id = ?1",
+	[S_DIR_HAS_ENTRY] = "SELECT 1 FROM dentry WHERE parent = ?1 LIMIT 1",
+	[S_PARENT_OF] = "SELECT parent FROM dentry WHERE ino = ?1 LIMIT 1",
+	[S_READDIR] = "SELECT d.id, d.name, i.ino, i.mode, i.nlink, i.uid, "
+		      "i.gid, i.rdev, i.size, i.stored, i.atime, i.mtime, "
+		      "i.ctime FROM dentry d JOIN inode i ON i.ino = d.ino "
+		      "WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id",
+	[S_BLOCK_GET] = "SELECT bytes FROM data WHERE ino = ?1 AND block = ?2",
+	[S_BLOCK_LEN] = "SELECT length(bytes) FROM data "
+			"WHERE ino = ?1 AND block = ?2",
+	[S_BLOCK_PUT] = "INSERT INTO data (ino, block, bytes) "
+			"VALUES (?1, ?2, ?3) ON CONFLICT (ino, block) "
+			"DO UPDATE SET bytes = excluded.bytes",
+	[S_BLOCK_ZERO] = "INSERT INTO data (ino, block, bytes) "
+			 "VALUES (?1, ?2, zeroblob(?3)) ON CONFLICT (ino, block) "
+			 "DO UPDATE SET bytes = excluded.bytes",
+	[S_BLOCK_DELETE] = "DELETE FROM data WHERE ino = ?1 AND block = ?2",
+	[S_BLOCKS_RANGE] = "SELECT block, bytes FROM data WHERE ino = ?1 "
+			   "AND block >= ?2 AND block < ?3 ORDER BY block",
+	[S_BLOCKS_LEN_RANGE] = "SELECT block, length(bytes) FROM data "
+			       "WHERE ino = ?1 AND block >= ?2 AND block < ?3 "
+			       "ORDER BY block",
+	[S_BLOCKS_SUM] = "SELECT total(length(bytes)) FROM data "
+			 "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
+	[S_BLOCKS_DELETE] = "DELETE FROM data "
+			    "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
+	[S_NEXT_BLOCK] = "SELECT block FROM data WHERE ino = ?1 "
+			 "AND block >= ?2 ORDER BY block LIMIT 1",
+	[S_XATTR_GET] = "SELECT value FROM xattr WHERE ino = ?1 AND name = ?2",
+	[S_XATTR_NEW] = "INSERT INTO xattr (ino, name, value) "
+			"VALUES (?1, ?2, ?3)",
+	[S_XATTR_UPDATE] = "UPDATE xattr SET value = ?3 "
+			   "WHERE ino = ?1 AND name = ?2",
+	[S_XATTR_UPSERT] = "INSERT INTO xattr (ino, name, value) "
+			   "VALUES (?1, ?2, ?3) ON CONFLICT (ino, name) "
+			   "DO UPDATE SET value = excluded.value",
+	[S_XATTR_LIST] = "SELECT name FROM xattr WHERE ino = ?1 ORDER BY name",
+	[S_XATTR_DELETE] = "DELETE FROM xattr WHERE ino = ?1 AND name = ?2",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_PAGE_COUNT] = "PRAGMA page_count",
+	[S_FREELIST_COUNT] = "PRAGMA freelist_count",
+	[S_PAGE_SIZE] = "PRAGMA page_size",
+};
+
+struct db {
+	pthread_mutex_t lock; /* serialises every use of what follows */
+	sqlite3 *conn;
+	sqlite3_stmt *stmt[S_COUNT];
+	char *path;          /* the database file, for messages and statfs */
+	unsigned block_size; /* bytes per data block */
+	int readonly;        /* opened with DB_OPEN_READONLY */
+	int in_tx;           /* the batch transaction is open */
+	char *scratch;       /* one block, for read-modify-write */
+};
+
+/* An inode row. */
+struct inode {
+	int64_t ino;
+	mode_t mode;
+	int64_t nlink;
+	uid_t uid;
+	gid_t gid;
+	dev_t rdev;
+	int64_t size;
+	int64_t stored; /* bytes in data rows */
+	int64_t atime, mtime, ctime;
+};
+
+/*
+ * The one place where SQLite result codes become errno values.  Unexpected
+ * codes are logged with SQLite's message and become EIO.
+ */
+static int db_errno(struct db *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -EEXIST;
+		break;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_TOOBIG:
+		return -EFBIG;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: database corrupt: %s\n",
+			 db->path, sqlite3_errmsg(db->conn));
+		return -EIO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: database busy: %s\n",
+			 db->path, sqlite3_errmsg(db->conn));
+		return -EBUSY;
+	}
+	fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: sqlite error %d: %s\n", db->path,
+		 rc, sqlite3_errmsg(db->conn));
+	return -EIO;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec ns_to_ts(int64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000;
+	}
+	return ts;
+}
+
+static int64_t ts_to_ns(const struct timespec *ts)
+{
+	return (int64_t) ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/* Statement id, ready to bind: every use ends with a reset. */
+static sqlite3_stmt *stmt(struct db *db, enum stmt_id id)
+{
+	return db->stmt[id];
+}
+
+/* Steps s to its end, resets it, returns 0 or -errno. */
+static int run(struct db *db, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_errno(db, rc);
+}
+
+/* Resets s after the caller read what it wanted; maps the last step rc. */
+static int done(struct db *db, sqlite3_stmt *s, int rc)
+{
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return db_errno(db, rc);
+}
+
+static int bind_name(sqlite3_stmt *s, int i, const char *name)
+{
+	return sqlite3_bind_text(s, i, name, -1, SQLITE_STATIC);
+}
+
+/* Binds a blob, as an empty blob (not NULL) when size is 0. */
+static int bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t size)
+{
+	if (size == 0)
+		return sqlite3_bind_zeroblob(s, i, 0);
+	return sqlite3_bind_blob64(s, i, p, size, SQLITE_STATIC);
+}
+
+/* Runs a one-value query (a count or pragma); -errno or the value. */
+static int64_t query_int(struct db *db, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt(db, id);
+	int rc = sqlite3_step(s);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+
+	rc = done(db, s, rc);
+	return rc < 0 ? rc : v;
+}
+
+/* --- transactions ------------------------------------------------------ */
+
+/* Takes the lock and opens the savepoint of one modifying operation. */
+static int op_begin(struct db *db)
+{
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	if (db->readonly) {
+		pthread_mutex_unlock(&db->lock);
+		return -EROFS;
+	}
+	if (!db->in_tx) {
+		rc = run(db, stmt(db, S_BEGIN));
+		if (rc < 0) {
+			pthread_mutex_unlock(&db->lock);
+			return rc;
+		}
+		db->in_tx = 1;
+	}
+	rc = run(db, stmt(db, S_SAVEPOINT));
+	if (rc < 0)
+		pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+/*
+ * Ends the operation op_begin() started: keeps its changes if rc >= 0,
+ * rolls them back otherwise.  Returns rc, or the error of the release.
+ */
+static int64_t op_end(struct db *db, int64_t rc)
+{
+	int r;
+
+	if (rc < 0)
+		run(db, stmt(db, S_ROLLBACK_TO));
+	r = run(db, stmt(db, S_RELEASE));
+	if (r < 0 && rc >= 0) {
+		run(db, stmt(db, S_ROLLBACK_TO));
+		run(db, stmt(db, S_RELEASE));
+		rc = r;
+	}
+	if (sqlite3_get_autocommit(db->conn) && db->in_tx) {
+		/* SQLite rolled the whole batch back (I/O error, full disk) */
+		fuse_log(FUSE_LOG_ERR,
+			 "sqlitefs: %s: transaction rolled back after an error\n",
+			 db->path);
+		db->in_tx = 0;
+	}
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+/* Commits the batch; the caller holds the lock. */
+static int commit_locked(struct db *db)
+{
+	int rc;
+
+	if (!db->in_tx)
+		return 0;
+	rc = run(db, stmt(db, S_COMMIT));
+	if (rc == 0 || sqlite3_get_autocommit(db->conn))
+		db->in_tx = 0;
+	return rc;
+}
+
+int db_sync(struct db *db)
+{
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = commit_locked(db);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+int db_dirty(struct db *db)
+{
+	int dirty;
+
+	pthread_mutex_lock(&db->lock);
+	dirty = db->in_tx;
+	pthread_mutex_unlock(&db->lock);
+	return dirty;
+}
+
+/* --- inodes ------------------------------------------------------------ */
+
+static void inode_from_row(sqlite3_stmt *s, int c, struct inode *in)
+{
+	in->ino = sqlite3_column_int64(s, c);
+	in->mode = (mode_t) sqlite3_column_int64(s, c + 1);
+	in->nlink = sqlite3_column_int64(s, c + 2);
+	in->uid = (uid_t) sqlite3_column_int64(s, c + 3);
+	in->gid = (gid_t) sqlite3_column_int64(s, c + 4);
+	in->rdev = (dev_t) sqlite3_column_int64(s, c + 5);
+	in->size = sqlite3_column_int64(s, c + 6);
+	in->stored = sqlite3_column_int64(s, c + 7);
+	in->atime = sqlite3_column_int64(s, c + 8);
+	in->mtime = sqlite3_column_int64(s, c + 9);
+	in->ctime = sqlite3_column_int64(s, c + 10);
+}
+
+static void inode_to_stat(struct db *db, const struct inode *in,
+			  struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = (ino_t) in->ino;
+	st->st_mode = in->mode;
+	st->st_nlink = (nlink_t) in->nlink;
+	st->st_uid = in->uid;
+	st->st_gid = in->gid;
+	st->st_rdev = in->rdev;
+	st->st_size = in->size;
+	st->st_blocks = (in->stored + 511) / 512;
+	st->st_blksize = db->block_size;
+	st->st_atim = ns_to_ts(in->atime);
+	st->st_mtim = ns_to_ts(in->mtime);
+	st->st_ctim = ns_to_ts(in->ctime);
+}
+
+/* Loads inode ino; -ENOENT if absent. */
+static int inode_get(struct db *db, int64_t ino, struct inode *in)
+{
+	sqlite3_stmt *s = stmt(db, S_INODE_GET);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, ino);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		inode_from_row(s, 0, in);
+	else if (rc == SQLITE_DONE)
+		rc = -ENOENT;
+	if (rc == -ENOENT) {
+		sqlite3_reset(s);
+		return rc;
+	}
+	rc = done(db, s, rc);
+	if (rc == 0 && (in->size < 0 || in->nlink < 0)) {
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: inode %lld: damaged\n",
+			 db->path, (long long) ino);
+		return -EIO;
+	}
+	return rc;
+}
+
+/* Stores every mutable field of in. */
+static int inode_put(struct db *db, const struct inode *in)
+{
+	sqlite3_stmt *s = stmt(db, S_INODE_PUT);
+
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, in->mode);
+	sqlite3_bind_int64(s, 3, in->nlink);
+	sqlite3_bind_int64(s, 4, in->uid);
+	sqlite3_bind_int64(s, 5, in->gid);
+	sqlite3_bind_int64(s, 6, (int64_t) in->rdev);
+	sqlite3_bind_int64(s, 7, in->size);
+	sqlite3_bind_int64(s, 8, in->stored);
+	sqlite3_bind_int64(s, 9, in->atime);
+	sqlite3_bind_int64(s, 10, in->mtime);
+	sqlite3_bind_int64(s, 11, in->ctime);
+	return run(db, s);
+}
+
+/* Adds delta to the link count of ino and sets its ctime (and mtime). */
+static int inode_touch(struct db *db, int64_t ino, int delta, int mtime,
+		       int64_t now)
+{
+	struct inode in;
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	in.nlink += delta;
+	in.ctime = now;
+	if (mtime)
+		in.mtime = now;
+	return inode_put(db, &in);
+}
+
+/* Loads directory ino; -ENOTDIR if it is something else. */
+static int dir_get(struct db *db, int64_t ino, struct inode *in)
+{
+	int rc = inode_get(db, ino, in);
+
+	if (rc == 0 && !S_ISDIR(in->mode))
+		rc = -ENOTDIR;
+	return rc;
+}
+
+/* Finds name in parent: its dentry id and inode; -ENOENT if absent. */
+static int dentry_get(struct db *db, int64_t parent, const char *name,
+		      int64_t *id, int64_t *ino)
+{
+	sqlite3_stmt *s = stmt(db, S_DENTRY_GET);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, parent);
+	bind_name(s, 2, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*ino = sqlite3_column_int64(s, 1);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return -ENOENT;
+	}
+	return done(db, s, rc);
+}
+
+static int dentry_new(struct db *db, int64_t parent, const char *name,
+		      int64_t ino)
+{
+	sqlite3_stmt *s = stmt(db, S_DENTRY_NEW);
+
+	sqlite3_bind_int64(s, 1, parent);
+	bind_name(s, 2, name);
+	sqlite3_bind_int64(s, 3, ino);
+	return run(db, s);
+}
+
+static int dentry_by_id(struct db *db, enum stmt_id id, int64_t dentry,
+			int64_t arg)
+{
+	sqlite3_stmt *s = stmt(db, id);
+
+	sqlite3_bind_int64(s, 1, dentry);
+	if (id == S_DENTRY_SETINO)
+		sqlite3_bind_int64(s, 2, arg);
+	return run(db, s);
+}
+
+/* 1 if directory ino has an entry, 0 if empty, or -errno. */
+static int dir_has_entry(struct db *db, int64_t ino)
+{
+	sqlite3_stmt *s = stmt(db, S_DIR_HAS_ENTRY);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, ino);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return 1;
+	}
+	return done(db, s, rc);
+}
+
+/* The parent of directory ino (the root is its own parent). */
+static int parent_of(struct db *db, int64_t ino, int64_t *parent)
+{
+	sqlite3_stmt *s = stmt(db, S_PARENT_OF);
+	int rc;
+
+	*parent = DB_ROOT_INO;
+	if (ino == DB_ROOT_INO)
+		return 0;
+	sqlite3_bind_int64(s, 1, ino);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*parent = sqlite3_column_int64(s, 0);
+	return done(db, s, rc);
+}
+
+static int check_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > DB_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (len == 0 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+int db_getattr(struct db *db, ino_t ino, struct stat *st)
+{
+	struct inode in;
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc == 0)
+		inode_to_stat(db, &in, st);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
+{
+	struct inode dir, in;
+	int64_t id, ino;
+	int rc;
+
+	if (strlen(name) > DB_NAME_MAX)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&db->lock);
+	rc = dir_get(db, (int64_t) parent, &dir);
+	if (rc == 0)
+		rc = dentry_get(db, (int64_t) parent, name, &id, &ino);
+	if (rc == 0)
+		rc = inode_get(db, ino, &in);
+	if (rc == 0)
+		inode_to_stat(db, &in, st);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int mknod_locked(struct db *db, int64_t parent, const char *name,
+			mode_t mode, dev_t rdev, const char *target,
+			const struct db_cred *cred, struct stat *st)
+{
+	sqlite3_stmt *s = stmt(db, S_INODE_NEW);
+	struct inode dir, in;
+	int64_t now = now_ns(), id, ino;
+	int rc;
+
+	rc = dir_get(db, parent, &dir);
+	if (rc < 0)
+		return rc;
+	if (dir.nlink == 0)
+		return -ENOENT; /* removed while somebody sits in it */
+	if (dentry_get(db, parent, name, &id, &ino) == 0)
+		return -EEXIST;
+
+	memset(&in, 0, sizeof(in));
+	in.mode = mode;
+	in.nlink = S_ISDIR(mode) ? 2 : 1;
+	in.uid = cred->uid;
+	in.gid = cred->gid;
+	if (dir.mode & S_ISGID) {
+		in.gid = dir.gid;
+		if (S_ISDIR(mode))
+			in.mode |= S_ISGID;
+	}
+	in.rdev = (S_ISCHR(mode) || S_ISBLK(mode)) ? rdev : 0;
+	in.size = target ? (int64_t) strlen(target) : 0;
+	in.atime = in.mtime = in.ctime = now;
+
+	sqlite3_bind_int64(s, 1, in.mode);
+	sqlite3_bind_int64(s, 2, in.nlink);
+	sqlite3_bind_int64(s, 3, in.uid);
+	sqlite3_bind_int64(s, 4, in.gid);
+	sqlite3_bind_int64(s, 5, (int64_t) in.rdev);
+	sqlite3_bind_int64(s, 6, in.size);
+	sqlite3_bind_int64(s, 7, now);
+	if (target)
+		bind_bytes(s, 8, target, (size_t) in.size);
+	else
+		sqlite3_bind_null(s, 8);
+	rc = run(db, s);
+	if (rc < 0)
+		return rc;
+	in.ino = sqlite3_last_insert_rowid(db->conn);
+	rc = dentry_new(db, parent, name, in.ino);
+	if (rc == 0)
+		rc = inode_touch(db, parent, S_ISDIR(mode) ? 1 : 0, 1, now);
+	if (rc == 0)
+		inode_to_stat(db, &in, st);
+	return rc;
+}
+
+int db_mknod(struct db *db, ino_t parent, const char *name, mode_t mode,
+	     dev_t rdev, const char *target, const struct db_cred *cred,
+	     struct stat *st)
+{
+	int rc = check_name(name);
+
+	if (rc < 0)
+		return rc;
+	if (target && strlen(target) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = mknod_locked(db, (int64_t) parent, name, mode, rdev, target, cred,
+			  st);
+	return (int) op_end(db, rc);
+}
+
+static int link_locked(struct db *db, int64_t ino, int64_t newparent,
+		       const char *newname, struct stat *st)
+{
+	struct inode in, dir;
+	int64_t now = now_ns();
+	int rc;
+
+	rc = inode_get(db, ino, &in);
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(in.mode))
+		return -EPERM;
+	if (in.nlink == 0)
+		return -ENOENT;
+	rc = dir_get(db, newparent, &dir);
+	if (rc < 0)
+		return rc;
+	if (dir.nlink == 0)
+		return -ENOENT;
+	rc = dentry_new(db, newparent, newname, ino);
+	if (rc < 0)
+		return rc;
+	in.nlink++;
+	in.ctime = now;
+	rc = inode_put(db, &in);
+	if (rc == 0)
+		rc = inode_touch(db, newparent, 0, 1, now);
+	if (rc == 0)
+		inode_to_stat(db, &in, st);
+	return rc;
+}
+
+int db_link(struct db *db, ino_t ino, ino_t newparent, const char *newname,
+	    struct stat *st)
+{
+	int rc = check_name(newname);
+
+	if (rc < 0)
+		return rc;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = link_locked(db, (int64_t) ino, (int64_t) newparent, newname, st);
+	return (int) op_end(db, rc);
+}
+
+/*
+ * Drops one name of inode victim (a directory if its type says so) from
+ * directory parent: the link count of victim, and of parent for a
+ * subdirectory.  The dentry itself is the caller's.
+ */
+static int unlink_inode(struct db *db, int64_t parent, int64_t victim,
+			int64_t now, int *gone)
+{
+	struct inode in;
+	int rc = inode_get(db, victim, &in);
+
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(in.mode)) {
+		in.nlink = 0;
+		rc = inode_touch(db, parent, -1, 1, now);
+		if (rc < 0)
+			return rc;
+	} else if (in.nlink > 0) {
+		in.nlink--;
+	}
+	in.ctime = now;
+	*gone = in.nlink == 0;
+	return inode_put(db, &in);
+}
+
+static int unlink_locked(struct db *db, int64_t parent, const char *name,
+			 int rmdir, ino_t *victim, int *gone)
+{
+	struct inode dir, in;
+	int64_t id, ino, now = now_ns();
+	int rc;
+
+	rc = dir_get(db, parent, &dir);
+	if (rc == 0)
+		rc = dentry_get(db, parent, name, &id, &ino);
+	if (rc == 0)
+		rc = inode_get(db, ino, &in);
+	if (rc < 0)
+		return rc;
+	if (rmdir && !S_ISDIR(in.mode))
+		return -ENOTDIR;
+	if (!rmdir && S_ISDIR(in.mode))
+		return -EISDIR;
+	if (rmdir) {
+		rc = dir_has_entry(db, ino);
+		if (rc != 0)
+			return rc < 0 ? rc : -ENOTEMPTY;
+	}
+	rc = dentry_by_id(db, S_DENTRY_DELETE, id, 0);
+	if (rc == 0)
+		rc = unlink_inode(db, parent, ino, now, gone);
+	if (rc == 0 && !rmdir)
+		rc = inode_touch(db, parent, 0, 1, now);
+	*victim = (ino_t) ino;
+	return rc;
+}
+
+int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
+	      ino_t *victim, int *gone)
+{
+	int rc;
+
+	*victim = 0;
+	*gone = 0;
+	if (strlen(name) > DB_NAME_MAX)
+		return -ENAMETOOLONG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = unlink_locked(db, (int64_t) parent, name, rmdir, victim, gone);
+	if (rc < 0) {
+		*victim = 0;
+		*gone = 0;
+	}
+	return (int) op_end(db, rc);
+}
+
+/* -EINVAL if directory dir is ancestor or itself of directory ino. */
+static int check_not_under(struct db *db, int64_t dir, int64_t ino)
+{
+	int64_t cur = ino, up;
+	int rc, depth;
+
+	for (depth = 0; depth < 1 << 20; depth++) {
+		if (cur == dir)
+			return -EINVAL;
+		if (cur == DB_ROOT_INO)
+			return 0;
+		rc = parent_of(db, cur, &up);
+		if (rc < 0)
+			return rc;
+		if (up == cur)
+			return 0;
+		cur = up;
+	}
+	return -ELOOP; /* a cycle in the tree: the database is damaged */
+}
+
+struct rename_side {
+	int64_t parent, id, ino;
+	struct inode in;
+};
+
+/* Swaps two names, for RENAME_EXCHANGE. */
+static int rename_exchange(struct db *db, struct rename_side *a,
+			   struct rename_side *b, int64_t now)
+{
+	int adir = S_ISDIR(a->in.mode), bdir = S_ISDIR(b->in.mode);
+	int rc;
+
+	if (a->parent != b->parent) {
+		if (adir && (rc = check_not_under(db, a->ino, b->parent)) < 0)
+			return rc;
+		if (bdir && (rc = check_not_under(db, b->ino, a->parent)) < 0)
+			return rc;
+	}
+	rc = dentry_by_id(db, S_DENTRY_SETINO, a->id, b->ino);
+	if (rc == 0)
+		rc = dentry_by_id(db, S_DENTRY_SETINO, b->id, a->ino);
+	if (rc == 0)
+		rc = inode_touch(db, a->ino, 0, 0, now);
+	if (rc == 0)
+		rc = inode_touch(db, b->ino, 0, 0, now);
+	if (rc == 0 && a->parent != b->parent)
+		rc = inode_touch(db, a->parent, bdir - adir, 1, now);
+	if (rc == 0)
+		rc = inode_touch(db, b->parent, adir - bdir, 1, now);
+	return rc;
+}
+
+static int rename_locked(struct db *db, struct rename_side *src,
+			 struct rename_side *dst, const char *newname,
+			 unsigned flags, ino_t *victim, int *gone)
+{
+	sqlite3_stmt *s = stmt(db, S_DENTRY_MOVE);
+	int64_t now = now_ns();
+	int sdir = S_ISDIR(src->in.mode);
+	int rc;
+
+	if (dst->ino && dst->ino == src->ino)
+		return 0; /* two names of one inode: nothing to do */
+	if (flags & DB_RENAME_EXCHANGE)
+		return rename_exchange(db, src, dst, now);
+	if (sdir && src->parent != dst->parent) {
+		rc = check_not_under(db, src->ino, dst->parent);
+		if (rc < 0)
+			return rc;
+	}
+	if (dst->ino) {
+		int ddir = S_ISDIR(dst->in.mode);
+
+		if (sdir && !ddir)
+			return -ENOTDIR;
+		if (!sdir && ddir)
+			return -EISDIR;
+		if (ddir) {
+			rc = dir_has_entry(db, dst->ino);
+			if (rc != 0)
+				return rc < 0 ? rc : -ENOTEMPTY;
+		}
+		rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
+		if (rc == 0)
+			rc = unlink_inode(db, dst->parent, dst->ino, now, gone);
+		if (rc < 0)
+			return rc;
+		*victim = (ino_t) dst->ino;
+	}
+
+	sqlite3_bind_int64(s, 1, src->id);
+	sqlite3_bind_int64(s, 2, dst->parent);
+	bind_name(s, 3, newname);
+	rc = run(db, s);
+	if (rc == 0)
+		rc = inode_touch(db, src->ino, 0, 0, now);
+	if (rc == 0 && src->parent != dst->parent)
+		rc = inode_touch(db, src->parent, sdir ? -1 : 0, 1, now);
+	if (rc == 0)
+		rc = inode_touch(db, dst->parent,
+				 sdir && src->parent != dst->parent ? 1 : 0, 1,
+				 now);
+	return rc;
+}
+
+/* Looks one side of a rename up; dst may be missing (ino 0). */
+static int rename_side_get(struct db *db, int64_t parent, const char *name,
+			   struct rename_side *side, int may_miss)
+{
+	struct inode dir;
+	int rc;
+
+	memset(side, 0, sizeof(*side));
+	side->parent = parent;
+	rc = dir_get(db, parent, &dir);
+	if (rc < 0)
+		return rc;
+	rc = dentry_get(db, parent, name, &side->id, &side->ino);
+	if (rc == -ENOENT && may_miss) {
+		side->ino = 0;
+		return dir.nlink == 0 ? -ENOENT : 0;
+	}
+	if (rc < 0)
+		return rc;
+	return inode_get(db, side->ino, &side->in);
+}
+
+int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
+	      const char *newname, unsigned flags, ino_t *victim, int *gone)
+{
+	struct rename_side src, dst;
+	int rc;
+
+	*victim = 0;
+	*gone = 0;
+	if (flags & ~(DB_RENAME_NOREPLACE | DB_RENAME_EXCHANGE) ||
+	    flags == (DB_RENAME_NOREPLACE | DB_RENAME_EXCHANGE))
+		return -EINVAL;
+	rc = check_name(newname);
+	if (rc < 0)
+		return rc;
+	if (strlen(name) > DB_NAME_MAX)
+		return -ENAMETOOLONG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = rename_side_get(db, (int64_t) parent, name, &src, 0);
+	if (rc == 0)
+		rc = rename_side_get(db, (int64_t) newparent, newname, &dst,
+				     !(flags & DB_RENAME_EXCHANGE));
+	if (rc == 0 && dst.ino && (flags & DB_RENAME_NOREPLACE))
+		rc = -EEXIST;
+	if (rc == 0)
+		rc = rename_locked(db, &src, &dst, newname, flags, victim,
+				   gone);
+	if (rc < 0) {
+		*victim = 0;
+		*gone = 0;
+	}
+	return (int) op_end(db, rc);
+}
+
+int db_forget(struct db *db, ino_t ino)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (ino == DB_ROOT_INO)
+		return 0;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc == -EROFS ? 0 : rc;
+	s = stmt(db, S_INODE_DELETE);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	rc = run(db, s);
+	return (int) op_end(db, rc);
+}
+
+int db_purge_orphans(struct db *db)
+{
+	int rc;
+
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc == -EROFS ? 0 : rc;
+	rc = run(db, stmt(db, S_ORPHANS_DELETE));
+	if (rc == 0)
+		rc = sqlite3_changes(db->conn);
+	return (int) op_end(db, rc);
+}
+
+/* --- blocks ------------------------------------------------------------ */
+
+/*
+ * Loads block b of ino into buf, zero-filled to block_size.  Returns the
+ * stored length (0 for a hole) or -errno.
+ */
+static int block_load(struct db *db, int64_t ino, int64_t b, char *buf)
+{
+	sqlite3_stmt *s = stmt(db, S_BLOCK_GET);
+	int rc, len = 0;
+
+	sqlite3_bind_int64(s, 1, ino);
+	sqlite3_bind_int64(s, 2, b);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		len = sqlite3_column_bytes(s, 0);
+		if (len > (int) db->block_size)
+			len = (int) db->block_size; /* damaged: ignore the rest */
+		if (len)
+			memcpy(buf, sqlite3_column_blob(s, 0), (size_t) len);
+	}
+	memset(buf + len, 0, db->block_size - (size_t) len);
+	rc = done(db, s, rc);
+	return rc < 0 ? rc : len;
+}
+
+/* The stored length of block b of ino, 0 for a hole. */
+static int block_len(struct db *db, int64_t ino, int64_t b)
+{
+	sqlite3_stmt *s = stmt(db, S_BLOCK_LEN);
+	int rc, len = 0;
+
+	sqlite3_bind_int64(s, 1, ino);
+	sqlite3_bind_int64(s, 2, b);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		len = sqlite3_column_int(s, 0);
+	rc = done(db, s, rc);
+	return rc < 0 ? rc : len;
+}
+
+/*
+ * Stores len bytes of buf (zeros if buf is NULL) as block b of in, whose
+ * stored length was old; len 0 deletes the block.  Keeps in->stored.
+ */
+static int block_store(struct db *db, struct inode *in, int64_t b,
+		       const char *buf, size_t len, int old)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (len == 0) {
+		s = stmt(db, S_BLOCK_DELETE);
+	} else if (!buf) {
+		s = stmt(db, S_BLOCK_ZERO);
+		sqlite3_bind_int64(s, 3, (int64_t) len);
+	} else {
+		s = stmt(db, S_BLOCK_PUT);
+		bind_bytes(s, 3, buf, len);
+	}
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, b);
+	rc = run(db, s);
+	if (rc == 0)
+		in->stored += (int64_t) len - old;
+	return rc;
+}
+
+/* Deletes blocks [first, end) of in, keeping in->stored. */
+static int blocks_delete(struct db *db, struct inode *in, int64_t first,
+			 int64_t end)
+{
+	sqlite3_stmt *s = stmt(db, S_BLOCKS_SUM);
+	int64_t freed = 0;
+	int rc;
+
+	if (first >= end)
+		return 0;
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, first);
+	sqlite3_bind_int64(s, 3, end);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		freed = sqlite3_column_int64(s, 0);
+	rc = done(db, s, rc);
+	if (rc < 0 || freed == 0)
+		return rc;
+	s = stmt(db, S_BLOCKS_DELETE);
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, first);
+	sqlite3_bind_int64(s, 3, end);
+	rc = run(db, s);
+	if (rc == 0)
+		in->stored -= freed;
+	return rc;
+}
+
+/*
+ * Zeroes bytes [from, to) of block b of in (offsets within the block),
+ * deleting the block when nothing but zeros would be left of it.
+ */
+static int block_zero_range(struct db *db, struct inode *in, int64_t b,
+			    size_t from, size_t to)
+{
+	char *buf = db->scratch;
+	int len = block_load(db, in->ino, b, buf);
+	size_t i, keep;
+
+	if (len <= 0 || from >= (size_t) len)
+		return len < 0 ? len : 0;
+	if (to > (size_t) len)
+		to = (size_t) len;
+	memset(buf + from, 0, to - from);
+	keep = to == (size_t) len ? from : (size_t) len;
+	for (i = 0; i < keep && !buf[i]; i++)
+		;
+	if (i == keep)
+		keep = 0;
+	return block_store(db, in, b, buf, keep, len);
+}
+
+/* Cuts the data of in at newsize (the size itself is the caller's). */
+static int data_truncate(struct db *db, struct inode *in, int64_t newsize)
+{
+	int64_t bs = db->block_size;
+	int64_t first = (newsize + bs - 1) / bs;
+	int rc;
+
+	if (newsize >= in->size)
+		return 0;
+	rc = blocks_delete(db, in, first, INT64_MAX);
+	if (rc == 0 && newsize % bs)
+		rc = block_zero_range(db, in, newsize / bs,
+				      (size_t) (newsize % bs), (size_t) bs);
+	return rc;
+}
+
+/* Reads [off, off + size) of in, already clipped to its size, into buf. */
+static int data_read(struct db *db, const struct inode *in, int64_t off,
+		     size_t size, char *buf)
+{
+	sqlite3_stmt *s = stmt(db, S_BLOCKS_RANGE);
+	int64_t bs = db->block_size, end = off + (int64_t) size;
+	int rc;
+
+	memset(buf, 0, size);
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, off / bs);
+	sqlite3_bind_int64(s, 3, (end + bs - 1) / bs);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(s, 0) * bs;
+		const char *p = sqlite3_column_blob(s, 1);
+		int64_t len = sqlite3_column_bytes(s, 1);
+		int64_t from = off > start ? off : start;
+		int64_t to = start + len < end ? start + len : end;
+
+		if (len > bs || !p || to <= from)
+			continue;
+		memcpy(buf + (from - off), p + (from - start),
+		       (size_t) (to - from));
+	}
+	return done(db, s, rc);
+}
+
+/* Writes size bytes of buf at off into in, growing its size. */
+static int data_write(struct db *db, struct inode *in, int64_t off,
+		      const char *buf, size_t size)
+{
+	int64_t bs = db->block_size, pos = off, end = off + (int64_t) size;
+	int rc = 0;
+
+	while (pos < end && rc == 0) {
+		int64_t b = pos / bs;
+		size_t boff = (size_t) (pos % bs);
+		size_t n = (size_t) (end - pos < bs - (int64_t) boff
+					     ? end - pos
+					     : bs - (int64_t) boff);
+		const char *src = buf + (pos - off);
+		int old;
+
+		if (n == (size_t) bs) {
+			old = block_len(db, in->ino, b);
+			if (old >= 0)
+				rc = block_store(db, in, b, src, n, old);
+			else
+				rc = old;
+		} else {
+			old = block_load(db, in->ino, b, db->scratch);
+			if (old < 0)
+				return old;
+			memcpy(db->scratch + boff, src, n);
+			rc = block_store(db, in, b, db->scratch,
+					 boff + n > (size_t) old ? boff + n
+								 : (size_t) old,
+					 old);
+		}
+		pos += (int64_t) n;
+	}
+	if (rc == 0 && end > in->size)
+		in->size = end;
+	return rc;
+}
+
+/* --- attributes -------------------------------------------------------- */
+
+static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
+			  unsigned mask, struct stat *out)
+{
+	struct inode in;
+	int64_t now = now_ns();
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	if (mask & DB_SET_MODE)
+		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
+	if ((mask & (DB_SET_UID | DB_SET_GID)) && !S_ISDIR(in.mode) &&
+	    ((mask & DB_SET_UID && st->st_uid != in.uid) ||
+	     (mask & DB_SET_GID && st->st_gid != in.gid))) {
+		in.mode &= (mode_t) ~S_ISUID;
+		if (in.mode & S_IXGRP)
+			in.mode &= (mode_t) ~S_ISGID;
+	}
+	if (mask & DB_SET_UID)
+		in.uid = st->st_uid;
+	if (mask & DB_SET_GID)
+		in.gid = st->st_gid;
+	if (mask & DB_SET_SIZE) {
+		if (S_ISDIR(in.mode))
+			return -EISDIR;
+		if (!S_ISREG(in.mode))
+			return -EINVAL;
+		if (st->st_size < 0)
+			return -EINVAL;
+		rc = data_truncate(db, &in, st->st_size);
+		if (rc < 0)
+			return rc;
+		in.size = st->st_size;
+		in.mtime = now;
+	}
+	if (mask & DB_SET_ATIME)
+		in.atime = ts_to_ns(&st->st_atim);
+	if (mask & DB_SET_ATIME_NOW)
+		in.atime = now;
+	if (mask & DB_SET_MTIME)
+		in.mtime = ts_to_ns(&st->st_mtim);
+	if (mask & DB_SET_MTIME_NOW)
+		in.mtime = now;
+	in.ctime = mask & DB_SET_CTIME ? ts_to_ns(&st->st_ctim) : now;
+	rc = inode_put(db, &in);
+	if (rc == 0)
+		inode_to_stat(db, &in, out);
+	return rc;
+}
+
+int db_setattr(struct db *db, ino_t ino, const struct stat *in, unsigned mask,
+	       struct stat *out)
+{
+	int rc = op_begin(db);
+
+	if (rc < 0)
+		return rc;
+	rc = setattr_locked(db, (int64_t) ino, in, mask, out);
+	return (int) op_end(db, rc);
+}
+
+int db_readlink(struct db *db, ino_t ino, char *buf, size_t size)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	s = stmt(db, S_TARGET_GET);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 0);
+		size_t len = (size_t) sqlite3_column_bytes(s, 0);
+
+		if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+			rc = -EINVAL; /* not a symlink */
+		} else if (len >= size) {
+			rc = -ENAMETOOLONG;
+		} else {
+			if (len)
+				memcpy(buf, p, len);
+			buf[len] = '\0';
+			rc = 0;
+		}
+		sqlite3_reset(s);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		rc = -ENOENT;
+	} else {
+		rc = done(db, s, rc);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+/* --- file data --------------------------------------------------------- */
+
+/* Whether a read now should move atime, by the rules of relatime. */
+static int atime_due(const struct inode *in, enum db_atime policy, int64_t now)
+{
+	switch (policy) {
+	case DB_ATIME_NOATIME:
+		return 0;
+	case DB_ATIME_STRICT:
+		return 1;
+	case DB_ATIME_RELATIME:
+		break;
+	}
+	return in->atime <= in->mtime || in->atime <= in->ctime ||
+	       now - in->atime >= (int64_t) 24 * 3600 * 1000000000;
+}
+
+ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
+		enum db_atime policy)
+{
+	struct inode in;
+	int64_t now = now_ns();
+	int64_t rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc == 0 && S_ISDIR(in.mode))
+		rc = -EISDIR;
+	if (rc == 0 && off < in.size) {
+		if ((int64_t) size > in.size - off)
+			size = (size_t) (in.size - off);
+		rc = data_read(db, &in, off, size, buf);
+		if (rc == 0)
+			rc = (int64_t) size;
+	}
+	pthread_mutex_unlock(&db->lock);
+	if (rc < 0 || db->readonly || !atime_due(&in, policy, now))
+		return (ssize_t) rc;
+
+	/* a failed atime update does not fail the read */
+	if (op_begin(db) == 0) {
+		int r = inode_get(db, (int64_t) ino, &in);
+
+		if (r == 0) {
+			in.atime = now;
+			r = inode_put(db, &in);
+		}
+		op_end(db, r);
+	}
+	return (ssize_t) rc;
+}
+
+/* Loads regular file ino for writing; -EISDIR, -EINVAL otherwise. */
+static int file_get(struct db *db, int64_t ino, struct inode *in)
+{
+	int rc = inode_get(db, ino, in);
+
+	if (rc == 0 && S_ISDIR(in->mode))
+		rc = -EISDIR;
+	else if (rc == 0 && !S_ISREG(in->mode))
+		rc = -EINVAL;
+	return rc;
+}
+
+ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
+		 size_t size)
+{
+	struct inode in;
+	int64_t rc;
+
+	if (off < 0)
+		return -EINVAL;
+	if ((int64_t) size > DB_MAX_FILE_SIZE - off)
+		return -EFBIG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return (ssize_t) rc;
+	rc = file_get(db, (int64_t) ino, &in);
+	if (rc == 0)
+		rc = data_write(db, &in, off, buf, size);
+	if (rc == 0) {
+		in.mtime = in.ctime = now_ns();
+		rc = inode_put(db, &in);
+	}
+	if (rc == 0)
+		rc = (int64_t) size;
+	return (ssize_t) op_end(db, rc);
+}
+
+/* Stores zeros in the holes of [off, end) of in, which lies within size. */
+static int data_allocate(struct db *db, struct inode *in, int64_t off,
+			 int64_t end)
+{
+	int64_t bs = db->block_size, b;
+	int rc = 0;
+
+	for (b = off / bs; b * bs < end && rc == 0; b++) {
+		int64_t want = in->size - b * bs < bs ? in->size - b * bs : bs;
+		int old = block_len(db, in->ino, b);
+
+		if (old < 0)
+			return old;
+		if (old == 0)
+			rc = block_store(db, in, b, NULL, (size_t) want, 0);
+		else if (old < want) {
+			rc = block_load(db, in->ino, b, db->scratch);
+			if (rc >= 0)
+				rc = block_store(db, in, b, db->scratch,
+						 (size_t) want, old);
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Turns [off, end) of in into a hole. */
+static int data_punch(struct db *db, struct inode *in, int64_t off,
+		      int64_t end)
+{
+	int64_t bs = db->block_size;
+	int64_t first = (off + bs - 1) / bs, last = end / bs;
+	int rc = 0;
+
+	if (end > in->size)
+		end = in->size;
+	if (off >= end)
+		return 0;
+	last = end / bs;
+	if (first > last) /* within one block */
+		return block_zero_range(db, in, off / bs, (size_t) (off % bs),
+					(size_t) (end - off / bs * bs));
+	if (off % bs)
+		rc = block_zero_range(db, in, off / bs, (size_t) (off % bs),
+				      (size_t) bs);
+	if (rc == 0)
+		rc = blocks_delete(db, in, first, last);
+	if (rc == 0 && end % bs)
+		rc = block_zero_range(db, in, last, 0, (size_t) (end % bs));
+	return rc;
+}
+
+/* Whether the host filesystem and free pages can hold bytes more. */
+static int space_for(struct db *db, int64_t bytes)
+{
+	struct statvfs sv;
+	int64_t free_bytes;
+
+	if (statvfs(db->path, &sv) < 0)
+		return 0;
+	free_bytes = (int64_t) sv.f_bavail * (int64_t) sv.f_frsize;
+	free_bytes += query_int(db, S_FREELIST_COUNT) *
+		      query_int(db, S_PAGE_SIZE);
+	return bytes > free_bytes ? -ENOSPC : 0;
+}
+
+static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
+			    int64_t len)
+{
+	struct inode in;
+	int64_t end = off + len, now = now_ns();
+	int rc = file_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	if (mode & DB_FALLOC_PUNCH_HOLE) {
+		rc = data_punch(db, &in, off, end);
+		in.mtime = now;
+	} else {
+		if (!(mode & DB_FALLOC_KEEP_SIZE) && end > in.size) {
+			in.size = end;
+			in.mtime = now;
+		}
+		if (end > in.size)
+			end = in.size;
+		if (off < end)
+			rc = space_for(db, end - off);
+		if (rc == 0 && off < end)
+			rc = data_allocate(db, &in, off, end);
+	}
+	in.ctime = now;
+	if (rc == 0)
+		rc = inode_put(db, &in);
+	return rc;
+}
+
+int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len)
+{
+	int rc;
+
+	if (mode & ~(DB_FALLOC_KEEP_SIZE | DB_FALLOC_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & DB_FALLOC_PUNCH_HOLE) && !(mode & DB_FALLOC_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (len > DB_MAX_FILE_SIZE - off)
+		return -EFBIG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = fallocate_locked(db, (int64_t) ino, mode, off, len);
+	return (int) op_end(db, rc);
+}
+
+/* The first offset >= off that is data (whence SEEK_DATA) or a hole. */
+static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
+			   int whence)
+{
+	int64_t bs = db->block_size, b = off / bs, next = -1;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (off >= in->size)
+		return -ENXIO;
+	if (whence == SEEK_DATA) {
+		s = stmt(db, S_NEXT_BLOCK);
+		sqlite3_bind_int64(s, 1, in->ino);
+		sqlite3_bind_int64(s, 2, b);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			next = sqlite3_column_int64(s, 0) * bs;
+		rc = done(db, s, rc);
+		if (rc < 0)
+			return rc;
+		if (next < 0 || next >= in->size)
+			return -ENXIO;
+		return next > off ? next : off;
+	}
+	/* SEEK_HOLE: the first block from b on that is missing or short */
+	s = stmt(db, S_BLOCKS_LEN_RANGE);
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, b);
+	sqlite3_bind_int64(s, 3, (in->size + bs - 1) / bs);
+	next = b;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(s, 0) != next)
+			break;
+		if (sqlite3_column_int64(s, 1) < bs) {
+			int64_t hole = next * bs + sqlite3_column_int64(s, 1);
+
+			next = -1 - hole; /* a short block: hole mid-block */
+			break;
+		}
+		next++;
+	}
+	rc = done(db, s, rc);
+	if (rc < 0)
+		return rc;
+	next = next < 0 ? -1 - next : next * bs;
+	if (next < off)
+		next = off;
+	return next < in->size ? next : in->size;
+}
+
+off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence)
+{
+	struct inode in;
+	int64_t rc;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return -EINVAL;
+	if (off < 0)
+		return -ENXIO;
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc == 0)
+		rc = seek_locked(db, &in, off, whence);
+	pthread_mutex_unlock(&db->lock);
+	return (off_t) rc;
+}
+
+static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
+			   int64_t ino_out, int64_t off_out, size_t len)
+{
+	struct inode src, dst;
+	int64_t done_bytes = 0, bs = db->block_size;
+	char *buf;
+	int rc;
+
+	rc = file_get(db, ino_in, &src);
+	if (rc == 0)
+		rc = file_get(db, ino_out, &dst);
+	if (rc < 0)
+		return rc;
+	if (off_in >= src.size)
+		return 0;
+	if ((int64_t) len > src.size - off_in)
+		len = (size_t) (src.size - off_in);
+	buf = malloc((size_t) bs);
+	if (!buf)
+		return -ENOMEM;
+	while (done_bytes < (int64_t) len && rc == 0) {
+		size_t n = (size_t) ((int64_t) len - done_bytes < bs
+					     ? (int64_t) len - done_bytes
+					     : bs);
+
+		if (ino_in == ino_out)
+			src = dst;
+		rc = data_read(db, &src, off_in + done_bytes, n, buf);
+		if (rc == 0)
+			rc = data_write(db, &dst, off_out + done_bytes, buf, n);
+		done_bytes += (int64_t) n;
+	}
+	free(buf);
+	if (rc < 0)
+		return rc;
+	dst.mtime = dst.ctime = now_ns();
+	rc = inode_put(db, &dst);
+	return rc < 0 ? rc : done_bytes;
+}
+
+ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in,
+		      ino_t ino_out, off_t off_out, size_t len)
+{
+	int64_t rc;
+
+	if (off_in < 0 || off_out < 0)
+		return -EINVAL;
+	if ((int64_t) len > DB_MAX_FILE_SIZE - off_out)
+		return -EFBIG;
+	rc = op_begin(db);
+	if (rc < 0)
+		return (ssize_t) rc;
+	rc = copy_locked(db, (int64_t) ino_in, off_in, (int64_t) ino_out,
+			 off_out, len);
+	return (ssize_t) op_end(db, rc);
+}
+
+/* --- directories ------------------------------------------------------- */
+
+/* Calls fn for "." and ".." as their offsets say; 1 if fn stopped. */
+static int readdir_dots(struct db *db, const struct inode *dir, int64_t off,
+			db_dirent_fn fn, void *ctx, int *stop)
+{
+	struct inode up;
+	struct stat st;
+	int64_t parent;
+	int rc;
+
+	if (off < 1) {
+		inode_to_stat(db, dir, &st);
+		if (fn(ctx, ".", &st, 1)) {
+			*stop = 1;
+			return 0;
+		}
+	}
+	if (off < 2) {
+		rc = parent_of(db, dir->ino, &parent);
+		if (rc == 0)
+			rc = inode_get(db, parent, &up);
+		if (rc < 0)
+			up = *dir; /* an orphaned directory: ".." is itself */
+		inode_to_stat(db, &up, &st);
+		if (fn(ctx, "..", &st, 2))
+			*stop = 1;
+	}
+	return 0;
+}
+
+int db_readdir(struct db *db, ino_t ino, off_t off, db_dirent_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	struct inode dir, in;
+	struct stat st;
+	int rc, stop = 0;
+
+	pthread_mutex_lock(&db->lock);
+	rc = dir_get(db, (int64_t) ino, &dir);
+	if (rc == 0)
+		rc = readdir_dots(db, &dir, off, fn, ctx, &stop);
+	if (rc < 0 || stop)
+		goto out_unlock;
+	s = stmt(db, S_READDIR);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	sqlite3_bind_int64(s, 2, off > 2 ? off - 2 : 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *name = (const char *) sqlite3_column_text(s, 1);
+
+		inode_from_row(s, 2, &in);
+		inode_to_stat(db, &in, &st);
+		if (name && fn(ctx, name, &st, id + 2))
+			break;
+	}
+	rc = done(db, s, rc);
+out_unlock:
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+int db_statfs(struct db *db, struct statvfs *sv)
+{
+	struct statvfs host;
+	int64_t page_size, used, free_bytes, inodes, frsize = 4096;
+
+	if (statvfs(db->path, &host) < 0)
+		return -errno;
+	pthread_mutex_lock(&db->lock);
+	page_size = query_int(db, S_PAGE_SIZE);
+	used = query_int(db, S_PAGE_COUNT);
+	free_bytes = query_int(db, S_FREELIST_COUNT);
+	inodes = query_int(db, S_INODE_COUNT);
+	pthread_mutex_unlock(&db->lock);
+	if (page_size < 0 || used < 0 || free_bytes < 0 || inodes < 0)
+		return -EIO;
+	used = (used - free_bytes) * page_size;
+	free_bytes = free_bytes * page_size +
+		     (int64_t) host.f_bavail * (int64_t) host.f_frsize;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->f_bsize = db->block_size;
+	sv->f_frsize = (unsigned long) frsize;
+	sv->f_blocks = (fsblkcnt_t) ((used + free_bytes) / frsize);
+	sv->f_bfree = sv->f_bavail = (fsblkcnt_t) (free_bytes / frsize);
+	sv->f_ffree = sv->f_favail = (fsfilcnt_t) (free_bytes / 512);
+	sv->f_files = (fsfilcnt_t) inodes + sv->f_ffree;
+	sv->f_namemax = DB_NAME_MAX;
+	sv->f_flag = db->readonly ? ST_RDONLY : 0;
+	return 0;
+}
+
+/* --- extended attributes ----------------------------------------------- */
+
+/* The namespaces stored; others (system.*: ACLs) are not supported. */
+static int check_xattr_name(const char *name)
+{
+	static const char *const ns[] = {"user.", "trusted.", "security."};
+	size_t i, len = strlen(name);
+
+	if (len > 255)
+		return -ERANGE;
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		if (!strncmp(name, ns[i], strlen(ns[i])) &&
+		    len > strlen(ns[i]))
+			return 0;
+	return -EOPNOTSUPP;
+}
+
+static int setxattr_locked(struct db *db, int64_t ino, const char *name,
+			   const void *value, size_t size, int flags)
+{
+	struct inode in;
+	sqlite3_stmt *s;
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	if (flags & DB_XATTR_CREATE)
+		s = stmt(db, S_XATTR_NEW);
+	else if (flags & DB_XATTR_REPLACE)
+		s = stmt(db, S_XATTR_UPDATE);
+	else
+		s = stmt(db, S_XATTR_UPSERT);
+	sqlite3_bind_int64(s, 1, ino);
+	bind_name(s, 2, name);
+	bind_bytes(s, 3, value, size);
+	rc = run(db, s);
+	if (rc == 0 && (flags & DB_XATTR_REPLACE) &&
+	    sqlite3_changes(db->conn) == 0)
+		rc = -ENODATA;
+	if (rc == 0) {
+		in.ctime = now_ns();
+		rc = inode_put(db, &in);
+	}
+	return rc;
+}
+
+int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
+		size_t size, int flags)
+{
+	int rc = check_xattr_name(name);
+
+	if (rc < 0)
+		return rc;
+	if (size > DB_XATTR_SIZE_MAX)
+		return -E2BIG;
+	if ((flags & DB_XATTR_CREATE) && (flags & DB_XATTR_REPLACE))
+		return -EINVAL;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = setxattr_locked(db, (int64_t) ino, name, value, size, flags);
+	return (int) op_end(db, rc);
+}
+
+ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
+		    size_t size)
+{
+	sqlite3_stmt *s;
+	struct inode in;
+	ssize_t rc = check_xattr_name(name);
+
+	if (rc == -EOPNOTSUPP)
+		return -ENODATA;
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc < 0)
+		goto out_unlock;
+	s = stmt(db, S_XATTR_GET);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	bind_name(s, 2, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t len = (size_t) sqlite3_column_bytes(s, 0);
+
+		if (size && len > size) {
+			rc = -ERANGE;
+		} else {
+			if (size && len)
+				memcpy(buf, sqlite3_column_blob(s, 0), len);
+			rc = (ssize_t) len;
+		}
+		sqlite3_reset(s);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		rc = -ENODATA;
+	} else {
+		rc = done(db, s, (int) rc);
+	}
+out_unlock:
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size)
+{
+	sqlite3_stmt *s;
+	struct inode in;
+	size_t total = 0;
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc < 0)
+		goto out_unlock;
+	s = stmt(db, S_XATTR_LIST);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t len = (size_t) sqlite3_column_bytes(s, 0) + 1;
+
+		if (size && total + len > size) {
+			sqlite3_reset(s);
+			rc = -ERANGE;
+			goto out_unlock;
+		}
+		if (size)
+			memcpy(buf + total, sqlite3_column_text(s, 0), len);
+		total += len;
+	}
+	rc = done(db, s, rc);
+out_unlock:
+	pthread_mutex_unlock(&db->lock);
+	return rc < 0 ? rc : (ssize_t) total;
+}
+
+static int removexattr_locked(struct db *db, int64_t ino, const char *name)
+{
+	sqlite3_stmt *s = stmt(db, S_XATTR_DELETE);
+	struct inode in;
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, ino);
+	bind_name(s, 2, name);
+	rc = run(db, s);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		return -ENODATA;
+	if (rc == 0) {
+		in.ctime = now_ns();
+		rc = inode_put(db, &in);
+	}
+	return rc;
+}
+
+int db_removexattr(struct db *db, ino_t ino, const char *name)
+{
+	int rc = check_xattr_name(name);
+
+	if (rc == -EOPNOTSUPP)
+		return -ENODATA;
+	if (rc < 0)
+		return rc;
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = removexattr_locked(db, (int64_t) ino, name);
+	return (int) op_end(db, rc);
+}
+
+/* --- opening and creating ---------------------------------------------- */
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Runs a one-integer pragma on a connection not yet set up. */
+static int pragma_int(sqlite3 *conn, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(conn, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Checks application_id and user_version; -errno with a reason. */
+static int check_format(sqlite3 *conn, char *err, size_t errsz)
+{
+	int64_t app = 0, version = 0;
+	int rc = pragma_int(conn, "PRAGMA application_id", &app);
+
+	if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+		set_err(err, errsz, "not a SQLite database");
+		return -EINVAL;
+	}
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot read: %s", sqlite3_errmsg(conn));
+		return rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
+	}
+	if (app != DB_APPLICATION_ID) {
+		set_err(err, errsz,
+			"not a sqlitefs database (application_id 0x%llx)",
+			(unsigned long long) app);
+		return -EINVAL;
+	}
+	rc = pragma_int(conn, "PRAGMA user_version", &version);
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot read: %s", sqlite3_errmsg(conn));
+		return -EIO;
+	}
+	if (version > DB_FORMAT_VERSION) {
+		set_err(err, errsz,
+			"format version %lld is newer than this sqlitefs "
+			"supports (%d)",
+			(long long) version, DB_FORMAT_VERSION);
+		return -EPROTO;
+	}
+	if (version < 1) {
+		set_err(err, errsz, "damaged: format version %lld",
+			(long long) version);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Prepares every statement and reads the settings. */
+static int db_prepare(struct db *db, char *err, size_t errsz)
+{
+	sqlite3_stmt *s;
+	int i, rc;
+
+	for (i = 0; i < S_COUNT; i++) {
+		rc = sqlite3_prepare_v3(db->conn, stmt_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
+					NULL);
+		if (rc != SQLITE_OK) {
+			set_err(err, errsz, "damaged: %s",
+				sqlite3_errmsg(db->conn));
+			return -EINVAL;
+		}
+	}
+	s = stmt(db, S_SETTING_GET);
+	bind_name(s, 1, "block_size");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		db->block_size = (unsigned) sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (db->block_size < 512 || db->block_size > 1048576 ||
+	    (db->block_size & (db->block_size - 1))) {
+		set_err(err, errsz, "damaged: bad block size %u",
+			db->block_size);
+		return -EINVAL;
+	}
+	db->scratch = malloc(db->block_size);
+	return db->scratch ? 0 : -ENOMEM;
+}
+
+static int db_configure(struct db *db, int flags, char *err, size_t errsz)
+{
+	static const char *const pragmas =
+		"PRAGMA foreign_keys = ON;"
+		"PRAGMA synchronous = FULL;"
+		"PRAGMA cache_size = -16384;";
+	char *msg = NULL;
+	int rc;
+
+	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_extended_result_codes(db->conn, 1);
+	if (flags & DB_OPEN_CHECK)
+		return 0;
+	rc = sqlite3_exec(db->conn, pragmas, NULL, NULL, &msg);
+	if (rc == SQLITE_OK && !db->readonly)
+		rc = sqlite3_exec(db->conn, "PRAGMA journal_mode = WAL", NULL,
+				  NULL, &msg);
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot configure: %s",
+			msg ? msg : sqlite3_errmsg(db->conn));
+		sqlite3_free(msg);
+		return db_errno(db, rc);
+	}
+	return 0;
+}
+
+int db_open(const char *path, int flags, struct db **out, char *err,
+	    size_t errsz)
+{
+	struct db *db;
+	int oflags, rc;
+
+	*out = NULL;
+	if (access(path, F_OK) < 0) {
+		set_err(err, errsz, "%s", strerror(errno));
+		return -errno;
+	}
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	pthread_mutex_init(&db->lock, NULL);
+	db->readonly = !!(flags & DB_OPEN_READONLY);
+	db->path = strdup(path);
+	oflags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+		 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	rc = sqlite3_open_v2(path, &db->conn, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot open: %s",
+			db->conn ? sqlite3_errmsg(db->conn)
+				 : sqlite3_errstr(rc));
+		rc = -EACCES;
+		goto out_close;
+	}
+	rc = db_configure(db, flags, err, errsz);
+	if (rc == 0)
+		rc = check_format(db->conn, err, errsz);
+	if (rc == 0)
+		rc = db_prepare(db, err, errsz);
+	if (rc < 0)
+		goto out_close;
+	*out = db;
+	return 0;
+
+out_close:
+	db_close(db);
+	return rc;
+}
+
+int db_close(struct db *db)
+{
+	int i, rc = 0;
+
+	if (!db)
+		return 0;
+	pthread_mutex_lock(&db->lock);
+	if (db->conn && db->stmt[S_COMMIT])
+		rc = commit_locked(db);
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	if (db->conn && sqlite3_close(db->conn) != SQLITE_OK)
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: close: %s\n", db->path,
+			 sqlite3_errmsg(db->conn));
+	pthread_mutex_unlock(&db->lock);
+	pthread_mutex_destroy(&db->lock);
+	free(db->scratch);
+	free(db->path);
+	free(db);
+	return rc;
+}
+
+const char *db_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
+
+unsigned db_block_size(struct db *db)
+{
+	return db->block_size;
+}
+
+int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
+{
+	sqlite3 *conn;
+	sqlite3_stmt *s;
+	char pragma[64];
+	int rc;
+
+	if (access(path, F_OK) == 0)
+		return -EEXIST;
+	rc = sqlite3_open_v2(path, &conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(conn);
+		return -EACCES;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %u", page_size);
+	rc = sqlite3_exec(conn, pragma, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(conn, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(conn,
+					"UPDATE settings SET value = ?1 "
+					"WHERE key = 'block_size'",
+					-1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, block_size);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(s);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(conn,
+					"UPDATE inode SET uid = ?1, gid = ?2 "
+					"WHERE ino = 1",
+					-1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, getuid());
+		sqlite3_bind_int64(s, 2, getgid());
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(conn);
+	if (rc != SQLITE_OK) {
+		unlink(path);
+		return -EIO;
+	}
+	return 0;
+}

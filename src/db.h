@@ -1,0 +1,240 @@
+/*
+ * db.h - the filesystem as SQLite tables: every statement, transaction and
+ * block computation of sqlitefs
+ *
+ * Contract shared by every function below unless it says otherwise:
+ *  - returns 0 (or a count) on success and -errno on failure;
+ *  - is atomic: on failure nothing in the database changed, on success the
+ *    whole operation is in the open batch transaction;
+ *  - is safe to call from several threads (one mutex serialises them).
+ *
+ * Work is batched: operations accumulate in one SQLite transaction (each
+ * inside its own savepoint) that db_sync() commits.  The caller commits on
+ * fsync, on unmount and on a timer (see DESIGN.md, durability contract).
+ *
+ * Times are struct timespec as in struct stat; inode numbers are ino_t.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+struct db;
+
+/* The format this build reads and writes (PRAGMA user_version). */
+#define DB_FORMAT_VERSION 1
+/* PRAGMA application_id of a sqlitefs database: "SQFS". */
+#define DB_APPLICATION_ID 0x53514653
+/* The root directory's inode number. */
+#define DB_ROOT_INO 1
+/* Longest file name, in bytes. */
+#define DB_NAME_MAX 255
+/* Largest extended attribute value, in bytes. */
+#define DB_XATTR_SIZE_MAX 65536
+
+/* Flags of db_open(). */
+#define DB_OPEN_READONLY 1 /* open read-only; writes fail with EROFS */
+#define DB_OPEN_CHECK 2    /* validate the format only: no recovery work */
+
+/*
+ * Opens the filesystem in path and checks it is a sqlitefs database of a
+ * format this build knows.  On failure returns -errno and writes a one-line
+ * reason (lowercase, no "sqlitefs:" prefix) into err; the file is left as
+ * it was.  -ENOENT: missing; -EINVAL: not SQLite, another application's
+ * database or a damaged one; -EPROTO: a newer format.
+ */
+int db_open(const char *path, int flags, struct db **out, char *err,
+	    size_t errsz);
+
+/* Commits what is pending and closes.  Returns 0 or -errno of the commit. */
+int db_close(struct db *db);
+
+/*
+ * Creates a new, empty filesystem in path (which must not exist) from the
+ * built-in copy of schema.sql, with block_size bytes per data block and
+ * SQLite pages of page_size bytes.  Used by the unit tests.
+ */
+int db_mkfs(const char *path, unsigned block_size, unsigned page_size);
+
+/* The version of the SQLite library in use. */
+const char *db_sqlite_version(void);
+
+/* Bytes per data block, as chosen at mkfs. */
+unsigned db_block_size(struct db *db);
+
+/* Commits the batch transaction durably (fsync semantics); 0 if none. */
+int db_sync(struct db *db);
+
+/* Nonzero if the batch transaction holds uncommitted work. */
+int db_dirty(struct db *db);
+
+/* Who performs a call: owner of new inodes, and their groups. */
+struct db_cred {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Fills st for inode ino.  -ENOENT if there is none. */
+int db_getattr(struct db *db, ino_t ino, struct stat *st);
+
+/* Finds name in directory parent.  -ENOENT if absent, -ENOTDIR. */
+int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st);
+
+/*
+ * Makes a new inode of type and permissions mode named name in parent:
+ * a regular file, directory, FIFO, socket or device (rdev), or a symlink
+ * to target (mode S_IFLNK, target not NULL).  Owner from cred; in a
+ * setgid directory the group and, for directories, the setgid bit come
+ * from the parent.  -EEXIST if name exists, -ENAMETOOLONG.
+ */
+int db_mknod(struct db *db, ino_t parent, const char *name, mode_t mode,
+	     dev_t rdev, const char *target, const struct db_cred *cred,
+	     struct stat *st);
+
+/* Adds name in newparent for inode ino.  -EPERM for a directory. */
+int db_link(struct db *db, ino_t ino, ino_t newparent, const char *newname,
+	    struct stat *st);
+
+/*
+ * Removes name from parent: a directory if rmdir, else anything but one
+ * (-EISDIR / -ENOTDIR / -ENOTEMPTY).  *victim gets the inode whose link
+ * count dropped and *gone is set when that count reached zero; its rows
+ * stay until db_forget().
+ */
+int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
+	      ino_t *victim, int *gone);
+
+/* Flags of db_rename(), with the values of renameat2(2). */
+#define DB_RENAME_NOREPLACE (1 << 0)
+#define DB_RENAME_EXCHANGE (1 << 1)
+
+/*
+ * Renames parent/name to newparent/newname as rename(2) and renameat2(2)
+ * do.  When an existing target lost its name, *victim and *gone are set as
+ * by db_unlink(); otherwise *victim is 0.
+ */
+int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
+	      const char *newname, unsigned flags, ino_t *victim, int *gone);
+
+/*
+ * Deletes the rows of inode ino if no name refers to it any more (nlink 0);
+ * called when the kernel forgets it.  0 also when it still has names.
+ */
+int db_forget(struct db *db, ino_t ino);
+
+/* Deletes every inode with nlink 0.  Returns how many, or -errno. */
+int db_purge_orphans(struct db *db);
+
+/* What db_setattr() changes: a mask of DB_SET_*. */
+#define DB_SET_MODE (1 << 0)
+#define DB_SET_UID (1 << 1)
+#define DB_SET_GID (1 << 2)
+#define DB_SET_SIZE (1 << 3)
+#define DB_SET_ATIME (1 << 4)     /* to st_atim */
+#define DB_SET_MTIME (1 << 5)     /* to st_mtim */
+#define DB_SET_ATIME_NOW (1 << 6) /* to the current time */
+#define DB_SET_MTIME_NOW (1 << 7)
+#define DB_SET_CTIME (1 << 8) /* to st_ctim */
+
+/*
+ * Changes the attributes of ino named by mask, taking values from in, and
+ * fills out with the result.  ctime becomes now unless set explicitly; a
+ * size change also sets mtime; chown of a non-directory clears setuid, and
+ * setgid when group-executable, as ext4 does.
+ */
+int db_setattr(struct db *db, ino_t ino, const struct stat *in, unsigned mask,
+	       struct stat *out);
+
+/* Copies the target of symlink ino into buf (NUL-terminated). */
+int db_readlink(struct db *db, ino_t ino, char *buf, size_t size);
+
+/* When read updates atime. */
+enum db_atime { DB_ATIME_RELATIME, DB_ATIME_NOATIME, DB_ATIME_STRICT };
+
+/*
+ * Reads up to size bytes at off from regular file ino into buf; holes read
+ * as zeros.  Returns the byte count (0 at or past EOF) and updates atime
+ * as policy says.
+ */
+ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
+		enum db_atime policy);
+
+/*
+ * Writes size bytes at off into regular file ino, growing it as needed and
+ * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
+ */
+ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
+		 size_t size);
+
+/* Modes of db_fallocate(), the values of fallocate(2). */
+#define DB_FALLOC_KEEP_SIZE 0x01
+#define DB_FALLOC_PUNCH_HOLE 0x02
+
+/*
+ * Allocates (stores zeros in the holes of) [off, off+len), growing the
+ * file unless DB_FALLOC_KEEP_SIZE; with DB_FALLOC_PUNCH_HOLE (which needs
+ * KEEP_SIZE) turns the range into a hole instead.  -EOPNOTSUPP for other
+ * modes.
+ */
+int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len);
+
+/*
+ * SEEK_DATA / SEEK_HOLE from off in file ino, at block granularity.
+ * Returns the new offset or -ENXIO at or past EOF.
+ */
+off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence);
+
+/*
+ * Copies len bytes from ino_in at off_in to ino_out at off_out (the range
+ * may stop at EOF of ino_in).  Returns the number of bytes copied.
+ */
+ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in,
+		      ino_t ino_out, off_t off_out, size_t len);
+
+/*
+ * One directory entry handed to a db_readdir() callback: its name, inode
+ * attributes (all of them), and the offset at which to resume after it.
+ * The callback returns nonzero to stop (its buffer is full).
+ */
+typedef int (*db_dirent_fn)(void *ctx, const char *name, const struct stat *st,
+			    off_t next);
+
+/*
+ * Calls fn for each entry of directory ino after offset off, "." and ".."
+ * included (offsets 1 and 2; names start at 3), in a stable order.
+ */
+int db_readdir(struct db *db, ino_t ino, off_t off, db_dirent_fn fn,
+	       void *ctx);
+
+/*
+ * Capacity: space used by the database (its free pages count as free)
+ * and free space of the filesystem holding it; inode counts.
+ */
+int db_statfs(struct db *db, struct statvfs *sv);
+
+/* Flags of db_setxattr(), the values of setxattr(2). */
+#define DB_XATTR_CREATE 0x1
+#define DB_XATTR_REPLACE 0x2
+
+/* Sets xattr name of ino.  -EEXIST / -ENODATA per flags, -ENOTSUP. */
+int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
+		size_t size, int flags);
+
+/*
+ * Copies the value of xattr name of ino into buf and returns its length;
+ * with size 0 only returns the length.  -ENODATA, -ERANGE.
+ */
+ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
+		    size_t size);
+
+/* The NUL-separated list of names, as db_getxattr() returns a value. */
+ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size);
+
+/* Removes xattr name of ino.  -ENODATA if absent. */
+int db_removexattr(struct db *db, ino_t ino, const char *name);
+
+#endif

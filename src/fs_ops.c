@@ -1,0 +1,787 @@
+/*
+ * fs_ops.c - the libfuse low-level handlers of sqlitefs
+ *
+ * Each handler decodes its request, calls one db_* function and ends in
+ * exactly one fuse_reply_*.  No SQL here.
+ *
+ * Lookup counts: every reply that hands the kernel an entry (lookup,
+ * create, mkdir, mknod, symlink, link, readdirplus entries other than "."
+ * and "..") adds one to the inode's count before the reply is sent, and
+ * takes it back if the reply fails; forget takes counts away.  An inode
+ * whose last name goes away while the kernel still counts it is put in
+ * "doomed"; its rows are deleted when the count reaches zero (db_forget).
+ * Those still doomed at unmount are deleted by db_purge_orphans().
+ *
+ * Lock rules: fs->lock guards refs and doomed; it is never held across a
+ * db_* call except db_forget, which never calls back.
+ */
+#include "fs_ops.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lookup.h"
+
+struct fs {
+	struct db *db;
+	struct fs_config cfg;
+	pthread_mutex_t lock;   /* guards refs and doomed */
+	struct lookup *refs;    /* kernel lookup count of each inode */
+	struct lookup *doomed;  /* inodes with nlink 0, count 1 each */
+	pthread_t committer;    /* commits the batch every commit_interval */
+	pthread_mutex_t timer;  /* guards stopping, with wake */
+	pthread_cond_t wake;
+	int stopping;           /* the committer should exit */
+	int committer_running;
+};
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* --- lookup counts ----------------------------------------------------- */
+
+static int ref(struct fs *fs, fuse_ino_t ino)
+{
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = lookup_add(fs->refs, ino, 1);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+/* Drops n counts of ino; deletes it if that was the last and it is doomed. */
+static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
+{
+	int delete = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	if (lookup_drop(fs->refs, ino, n) == 0 &&
+	    lookup_count(fs->doomed, ino)) {
+		lookup_drop(fs->doomed, ino, 1);
+		delete = 1;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (delete)
+		db_forget(fs->db, ino);
+}
+
+/* Inode ino lost its last name: delete it now or when the kernel forgets. */
+static void doom(struct fs *fs, ino_t ino)
+{
+	int delete;
+
+	pthread_mutex_lock(&fs->lock);
+	delete = lookup_count(fs->refs, ino) == 0;
+	if (!delete && lookup_add(fs->doomed, ino, 1) < 0)
+		delete = 0; /* out of memory: db_purge_orphans() at unmount */
+	pthread_mutex_unlock(&fs->lock);
+	if (delete)
+		db_forget(fs->db, ino);
+}
+
+static void fill_entry(struct fs *fs, const struct stat *st,
+		       struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = st->st_ino;
+	e->attr = *st;
+	e->attr_timeout = fs->cfg.timeout;
+	e->entry_timeout = fs->cfg.timeout;
+}
+
+/* Replies with entry st, counting the reference it hands the kernel. */
+static void reply_entry(fuse_req_t req, const struct stat *st)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+
+	fill_entry(fs, st, &e);
+	if (ref(fs, e.ino) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) != 0)
+		unref(fs, e.ino, 1);
+}
+
+/* --- the commit timer -------------------------------------------------- */
+
+static void *committer(void *arg)
+{
+	struct fs *fs = arg;
+	struct timespec at;
+	int rc;
+
+	pthread_mutex_lock(&fs->timer);
+	while (!fs->stopping) {
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_sec += fs->cfg.commit_interval;
+		pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
+		if (fs->stopping)
+			break;
+		pthread_mutex_unlock(&fs->timer);
+		rc = db_dirty(fs->db) ? db_sync(fs->db) : 0;
+		if (rc < 0)
+			fuse_log(FUSE_LOG_ERR, "sqlitefs: commit: %s\n",
+				 strerror(-rc));
+		pthread_mutex_lock(&fs->timer);
+	}
+	pthread_mutex_unlock(&fs->timer);
+	return NULL;
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fs *fs = userdata;
+
+	/* the kernel checks permissions, clears setuid bits on write and
+	 * applies the umask; locks are kept by the kernel (one host) */
+	conn->want &= ~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV |
+				   FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL |
+				   FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS |
+				   FUSE_CAP_ATOMIC_O_TRUNC);
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+
+	if (!fs->cfg.readonly && fs->cfg.commit_interval &&
+	    pthread_create(&fs->committer, NULL, committer, fs) == 0)
+		fs->committer_running = 1;
+}
+
+static void fs_destroy(void *userdata)
+{
+	struct fs *fs = userdata;
+	int rc;
+
+	if (fs->committer_running) {
+		pthread_mutex_lock(&fs->timer);
+		fs->stopping = 1;
+		pthread_cond_signal(&fs->wake);
+		pthread_mutex_unlock(&fs->timer);
+		pthread_join(fs->committer, NULL);
+		fs->committer_running = 0;
+	}
+	if (fs->db && !fs->cfg.readonly) {
+		rc = db_purge_orphans(fs->db);
+		if (rc >= 0)
+			rc = db_sync(fs->db);
+		if (rc < 0)
+			fuse_log(FUSE_LOG_ERR, "sqlitefs: unmount: %s\n",
+				 strerror(-rc));
+	}
+}
+
+/* --- names and attributes ---------------------------------------------- */
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int rc;
+
+	rc = db_lookup(fs->db, parent, name, &st);
+	if (rc == -ENOENT && fs->cfg.timeout > 0) {
+		/* a negative entry: the kernel remembers the name is absent */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->cfg.timeout;
+		fuse_reply_entry(req, &e);
+	} else if (rc < 0) {
+		fuse_reply_err(req, -rc);
+	} else {
+		reply_entry(req, &st);
+	}
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	unref(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		unref(fs_of(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct stat st;
+	int rc;
+
+	(void) fi;
+	rc = db_getattr(fs_of(req)->db, ino, &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, fs_of(req)->cfg.timeout);
+}
+
+/* The DB_SET_* mask for a FUSE_SET_ATTR_* one. */
+static unsigned setattr_mask(int to_set)
+{
+	static const struct {
+		int fuse;
+		unsigned db;
+	} map[] = {
+		{FUSE_SET_ATTR_MODE, DB_SET_MODE},
+		{FUSE_SET_ATTR_UID, DB_SET_UID},
+		{FUSE_SET_ATTR_GID, DB_SET_GID},
+		{FUSE_SET_ATTR_SIZE, DB_SET_SIZE},
+		{FUSE_SET_ATTR_ATIME, DB_SET_ATIME},
+		{FUSE_SET_ATTR_MTIME, DB_SET_MTIME},
+		{FUSE_SET_ATTR_ATIME_NOW, DB_SET_ATIME_NOW},
+		{FUSE_SET_ATTR_MTIME_NOW, DB_SET_MTIME_NOW},
+		{FUSE_SET_ATTR_CTIME, DB_SET_CTIME},
+	};
+	unsigned mask = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (to_set & map[i].fuse)
+			mask |= map[i].db;
+	if (mask & DB_SET_ATIME_NOW)
+		mask &= ~DB_SET_ATIME;
+	if (mask & DB_SET_MTIME_NOW)
+		mask &= ~DB_SET_MTIME;
+	return mask;
+}
+
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct stat st;
+	int rc;
+
+	(void) fi;
+	rc = db_setattr(fs_of(req)->db, ino, attr, setattr_mask(to_set), &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, fs_of(req)->cfg.timeout);
+}
+
+static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[PATH_MAX + 1];
+	int rc;
+
+	rc = db_readlink(fs_of(req)->db, ino, buf, sizeof(buf));
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+/* Makes an inode of any type for mknod, mkdir, symlink and create. */
+static int make(fuse_req_t req, fuse_ino_t parent, const char *name,
+		mode_t mode, dev_t rdev, const char *target, struct stat *st)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
+
+	return db_mknod(fs_of(req)->db, parent, name, mode, rdev, target, &cred,
+			st);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct stat st;
+	int rc;
+
+	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) &&
+	    !S_ISCHR(mode) && !S_ISBLK(mode)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	rc = make(req, parent, name, mode, rdev, NULL, &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, &st);
+}
+
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct stat st;
+	int rc;
+
+	rc = make(req, parent, name, S_IFDIR | (mode & 07777), 0, NULL, &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, &st);
+}
+
+static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	struct stat st;
+	int rc;
+
+	rc = make(req, parent, name, S_IFLNK | 0777, 0, link, &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, &st);
+}
+
+static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	struct stat st;
+	int rc;
+
+	rc = db_link(fs_of(req)->db, ino, newparent, newname, &st);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, &st);
+}
+
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+			int rmdir)
+{
+	struct fs *fs = fs_of(req);
+	ino_t victim;
+	int gone, rc;
+
+	rc = db_unlink(fs->db, parent, name, rmdir, &victim, &gone);
+	if (rc == 0 && gone)
+		doom(fs, victim);
+	fuse_reply_err(req, -rc);
+}
+
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, 0);
+}
+
+static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, 1);
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct fs *fs = fs_of(req);
+	ino_t victim;
+	int gone, rc;
+
+	rc = db_rename(fs->db, parent, name, newparent, newname, flags, &victim,
+		       &gone);
+	if (rc == 0 && gone)
+		doom(fs, victim);
+	fuse_reply_err(req, -rc);
+}
+
+/* --- files ------------------------------------------------------------- */
+
+static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int rc;
+
+	rc = make(req, parent, name, S_IFREG | (mode & 07777), 0, NULL, &st);
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fill_entry(fs, &st, &e);
+	fi->keep_cache = 1;
+	if (ref(fs, e.ino) < 0)
+		fuse_reply_err(req, ENOMEM);
+	else if (fuse_reply_create(req, &e, fi) != 0)
+		unref(fs, e.ino, 1);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void) ino;
+	/* the kernel's page cache stays valid: every change passes here */
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	(void) fi;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = db_read(fs->db, ino, off, size, buf, fs->cfg.atime);
+	if (n < 0)
+		fuse_reply_err(req, (int) -n);
+	else
+		fuse_reply_buf(req, buf, (size_t) n);
+	free(buf);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	ssize_t n;
+
+	(void) fi;
+	n = db_write(fs_of(req)->db, ino, off, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, (int) -n);
+	else
+		fuse_reply_write(req, (size_t) n);
+}
+
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void) ino;
+	(void) fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void) ino;
+	(void) fi;
+	fuse_reply_err(req, 0);
+}
+
+/* fsync, fdatasync, fsyncdir and syncfs: commit the whole batch. */
+static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	(void) ino;
+	(void) datasync;
+	(void) fi;
+	fuse_reply_err(req, -db_sync(fs_of(req)->db));
+}
+
+static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t offset, off_t length, struct fuse_file_info *fi)
+{
+	(void) fi;
+	fuse_reply_err(req, -db_fallocate(fs_of(req)->db, ino, mode, offset,
+					  length));
+}
+
+static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	off_t rc;
+
+	(void) fi;
+	rc = db_lseek(fs_of(req)->db, ino, off, whence);
+	if (rc < 0)
+		fuse_reply_err(req, (int) -rc);
+	else
+		fuse_reply_lseek(req, rc);
+}
+
+static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			       struct fuse_file_info *fi_in,
+			       fuse_ino_t ino_out, off_t off_out,
+			       struct fuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	ssize_t n;
+
+	(void) fi_in;
+	(void) fi_out;
+	if (flags) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	n = db_copy_range(fs_of(req)->db, ino_in, off_in, ino_out, off_out,
+			  len);
+	if (n < 0)
+		fuse_reply_err(req, (int) -n);
+	else
+		fuse_reply_write(req, (size_t) n);
+}
+
+/* --- directories ------------------------------------------------------- */
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct stat st;
+	int rc;
+
+	rc = db_getattr(fs_of(req)->db, ino, &st);
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
+}
+
+/* A readdir reply being filled. */
+struct dirbuf {
+	fuse_req_t req;
+	struct fs *fs;
+	char *buf;
+	size_t size, used;
+	int plus;         /* readdirplus: entries carry attributes */
+	fuse_ino_t *refs; /* inodes counted for this reply */
+	size_t nrefs;
+};
+
+static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
+		      off_t next)
+{
+	struct dirbuf *d = ctx;
+	int dot = !strcmp(name, ".") || !strcmp(name, "..");
+	struct fuse_entry_param e;
+	size_t n;
+
+	if (!d->plus) {
+		n = fuse_add_direntry(d->req, d->buf + d->used,
+				      d->size - d->used, name, st, next);
+	} else {
+		fill_entry(d->fs, st, &e);
+		if (dot)
+			e.ino = 0; /* the kernel does not count dot entries */
+		n = fuse_add_direntry_plus(d->req, d->buf + d->used,
+					   d->size - d->used, name, &e, next);
+		if (n <= d->size - d->used && !dot) {
+			if (ref(d->fs, st->st_ino) < 0)
+				return 1;
+			d->refs[d->nrefs++] = st->st_ino;
+		}
+	}
+	if (n > d->size - d->used)
+		return 1;
+	d->used += n;
+	return 0;
+}
+
+static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, int plus)
+{
+	struct dirbuf d = {.req = req, .fs = fs_of(req), .size = size,
+			   .plus = plus};
+	size_t i;
+	int rc;
+
+	d.buf = malloc(size ? size : 1);
+	/* an entry takes at least 24 (plus: 152) bytes */
+	d.refs = plus ? calloc(size / 24 + 1, sizeof(*d.refs)) : NULL;
+	if (!d.buf || (plus && !d.refs)) {
+		fuse_reply_err(req, ENOMEM);
+		goto out_free;
+	}
+	rc = db_readdir(d.fs->db, ino, off, dirbuf_add, &d);
+	if (rc < 0 && d.used == 0)
+		fuse_reply_err(req, -rc);
+	else if (fuse_reply_buf(req, d.buf, d.used) != 0)
+		for (i = 0; i < d.nrefs; i++)
+			unref(d.fs, d.refs[i], 1);
+out_free:
+	free(d.refs);
+	free(d.buf);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void) fi;
+	readdir_common(req, ino, size, off, 0);
+}
+
+static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void) fi;
+	readdir_common(req, ino, size, off, 1);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	(void) ino;
+	(void) fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	fs_fsync(req, ino, datasync, fi);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	int rc;
+
+	(void) ino;
+	rc = db_statfs(fs_of(req)->db, &sv);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+/* --- extended attributes ----------------------------------------------- */
+
+static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	fuse_reply_err(req, -db_setxattr(fs_of(req)->db, ino, name, value, size,
+					 flags));
+}
+
+/* Replies to a getxattr or listxattr that returned n into buf of size. */
+static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf,
+			size_t size)
+{
+	if (n < 0)
+		fuse_reply_err(req, (int) -n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t) n);
+	else
+		fuse_reply_buf(req, buf, (size_t) n);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t n;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = db_getxattr(fs_of(req)->db, ino, name, buf, size);
+	reply_xattr(req, n, buf, size);
+	free(buf);
+}
+
+static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t n;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = db_listxattr(fs_of(req)->db, ino, buf, size);
+	reply_xattr(req, n, buf, size);
+	free(buf);
+}
+
+static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, -db_removexattr(fs_of(req)->db, ino, name));
+}
+
+/* --- setup ------------------------------------------------------------- */
+
+static const struct fuse_lowlevel_ops ops = {
+	.init = fs_init,
+	.destroy = fs_destroy,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.readlink = fs_readlink,
+	.mknod = fs_mknod,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_rmdir,
+	.symlink = fs_symlink,
+	.rename = fs_rename,
+	.link = fs_link,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.flush = fs_flush,
+	.release = fs_release,
+	.fsync = fs_fsync,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
+	.releasedir = fs_releasedir,
+	.fsyncdir = fs_fsyncdir,
+	.statfs = fs_statfs,
+	.setxattr = fs_setxattr,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+	.removexattr = fs_removexattr,
+	.create = fs_create,
+	.fallocate = fs_fallocate,
+	.lseek = fs_lseek,
+	.copy_file_range = fs_copy_file_range,
+};
+
+const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)
+{
+	return &ops;
+}
+
+struct fs *fs_new(struct db *db, const struct fs_config *cfg)
+{
+	struct fs *fs = calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->db = db;
+	fs->cfg = *cfg;
+	fs->refs = lookup_new();
+	fs->doomed = lookup_new();
+	if (!fs->refs || !fs->doomed) {
+		fs_free(fs);
+		return NULL;
+	}
+	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->timer, NULL);
+	pthread_cond_init(&fs->wake, NULL);
+	return fs;
+}
+
+void fs_attach(struct fs *fs, struct db *db)
+{
+	fs->db = db;
+}
+
+void fs_free(struct fs *fs)
+{
+	if (!fs)
+		return;
+	lookup_free(fs->refs);
+	lookup_free(fs->doomed);
+	free(fs);
+}

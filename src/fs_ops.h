@@ -1,0 +1,37 @@
+/*
+ * fs_ops.h - the libfuse low-level handlers of sqlitefs
+ *
+ * fs_ops.c decodes each request, calls db_*, and sends exactly one reply.
+ * It owns the lookup-count table (deferred deletion of unlinked inodes),
+ * the kernel-cache policy and the commit timer.
+ */
+#ifndef FS_OPS_H
+#define FS_OPS_H
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include "db.h"
+
+struct fs_config {
+	double timeout;           /* attribute and entry cache, seconds */
+	enum db_atime atime;      /* when reads update atime */
+	unsigned commit_interval; /* seconds between batch commits, 0: each op */
+	int readonly;             /* mounted read-only */
+};
+
+struct fs;
+
+/* A filesystem serving db with cfg, or NULL when out of memory. */
+struct fs *fs_new(struct db *db, const struct fs_config *cfg);
+
+/* Gives fs the database it serves, before the session loop starts. */
+void fs_attach(struct fs *fs, struct db *db);
+
+/* Frees fs (not its db). */
+void fs_free(struct fs *fs);
+
+/* The handler table; the session's userdata must be the struct fs. */
+const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
+
+#endif

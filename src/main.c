@@ -1,0 +1,309 @@
+/*
+ * main.c - sqlitefs command line: check the database, mount, serve, unmount
+ *
+ * sqlitefs [options] DATABASE MOUNTPOINT, the order mount.fuse3 and
+ * /etc/fstab use.  Everything that can be refused is checked before the
+ * mount, with one line on stderr and a non-zero exit, leaving the database
+ * as it was.  The database is opened for real only after daemonizing
+ * (SQLite connections must not cross fork), under an flock(2) on the
+ * database file held from the first check to the exit: that lock is what
+ * keeps a second daemon off the same database.
+ */
+#include "fs_ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+struct options {
+	char *database;   /* first non-option argument */
+	char *mountpoint; /* second */
+	unsigned commit;  /* -o commit=SECONDS */
+	double timeout;   /* -o timeout=SECONDS */
+	int noatime;      /* -o noatime */
+	int strictatime;  /* -o strictatime */
+	int ro;           /* -o ro */
+	int bad_mountpoint;
+};
+
+enum {
+	KEY_NOATIME,
+	KEY_STRICTATIME,
+	KEY_RO,
+	KEY_RW,
+};
+
+#define OPT(t, p) {t, offsetof(struct options, p), 1}
+static const struct fuse_opt opt_spec[] = {
+	OPT("commit=%u", commit),
+	OPT("timeout=%lf", timeout),
+	FUSE_OPT_KEY("noatime", KEY_NOATIME),
+	FUSE_OPT_KEY("strictatime", KEY_STRICTATIME),
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("rw", KEY_RW),
+	FUSE_OPT_END,
+};
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "sqlitefs: <message>" on one line and exits 1. */
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sqlitefs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+	struct stat st;
+
+	(void) outargs;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (!o->database) {
+			o->database = strdup(arg);
+			return 0;
+		}
+		if (!o->mountpoint) {
+			o->mountpoint = strdup(arg);
+			if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
+				o->bad_mountpoint = 1;
+		}
+		return 1;
+	case KEY_NOATIME:
+		o->noatime = 1;
+		return 1;
+	case KEY_STRICTATIME:
+		o->strictatime = 1;
+		return 0;
+	case KEY_RO:
+		o->ro = 1;
+		return 1;
+	case KEY_RW:
+		o->ro = 0;
+		return 1;
+	}
+	return 1;
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] DATABASE MOUNTPOINT\n\n"
+	       "Mounts the sqlitefs filesystem stored in the SQLite file "
+	       "DATABASE\n(made by mkfs.sqlitefs) on MOUNTPOINT.\n\n"
+	       "sqlitefs options:\n"
+	       "    -o commit=SECONDS      commit the batch of changes at "
+	       "least this often (5)\n"
+	       "    -o timeout=SECONDS     kernel attribute and entry cache "
+	       "timeout (1)\n"
+	       "    -o noatime             reads never update atime\n"
+	       "    -o strictatime         every read updates atime "
+	       "(default: relatime)\n"
+	       "    -o ro                  mount read-only\n\n"
+	       "FUSE options:\n",
+	       prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* Sends libfuse's and our log lines to syslog once daemonized. */
+static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	vsyslog((int) level, fmt, ap);
+}
+
+/*
+ * Opens the database file and takes the lock that keeps other sqlitefs
+ * daemons (and fsck) off it.  Falls back to read-only, with a warning,
+ * when the file cannot be written.  Returns the descriptor to keep open.
+ */
+static int lock_database(struct options *o)
+{
+	int fd = open(o->database, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+
+	if (fd < 0 && !o->ro && (errno == EACCES || errno == EROFS)) {
+		fd = open(o->database, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			fprintf(stderr,
+				"sqlitefs: %s: write-protected, mounting "
+				"read-only\n",
+				o->database);
+			o->ro = 1;
+		}
+	}
+	if (fd < 0 && errno == ENOENT)
+		die("%s: no such file (create one with: mkfs.sqlitefs %s)",
+		    o->database, o->database);
+	if (fd < 0)
+		die("%s: %s", o->database, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			die("%s: already in use by another sqlitefs process",
+			    o->database);
+		die("%s: cannot lock: %s", o->database, strerror(errno));
+	}
+	return fd;
+}
+
+/* Checks the format without changing the file; dies on a refusal. */
+static void check_database(struct options *o)
+{
+	struct db *db;
+	char err[512];
+	int rc;
+
+	rc = db_open(o->database, DB_OPEN_CHECK | DB_OPEN_READONLY, &db, err,
+		     sizeof(err));
+	if (rc < 0)
+		die("%s: %s", o->database, err);
+	db_close(db);
+}
+
+static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
+{
+	struct fuse_loop_config *cfg;
+	int rc;
+
+	if (copts->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return fuse_session_loop(se);
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned) copts->clone_fd);
+	fuse_loop_cfg_set_max_threads(cfg, copts->max_threads);
+	fuse_loop_cfg_set_idle_threads(cfg, copts->max_idle_threads);
+	rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+static void parse_args(struct fuse_args *args, struct options *o,
+		       struct fuse_cmdline_opts *copts)
+{
+	char *fsname;
+	char *real;
+
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
+		die("bad options (see --help)");
+	if (fuse_parse_cmdline(args, copts) != 0)
+		die("bad options (see --help)");
+	if (copts->show_help) {
+		usage(args->argv[0]);
+		exit(0);
+	}
+	if (copts->show_version) {
+		printf("sqlitefs %s (libfuse %s, SQLite %s)\n",
+		       SQLITEFS_VERSION, fuse_pkgversion(), db_sqlite_version());
+		exit(0);
+	}
+	if (!o->database || !o->mountpoint)
+		die("usage: sqlitefs [options] DATABASE MOUNTPOINT");
+	if (o->bad_mountpoint)
+		die("%s: mountpoint is not a directory", o->mountpoint);
+	if (o->commit == 0)
+		o->commit = 5;
+	if (o->timeout < 0)
+		die("timeout=%g: must not be negative", o->timeout);
+
+	real = realpath(o->database, NULL);
+	if (real) {
+		free(o->database);
+		o->database = real;
+	}
+	if (asprintf(&fsname, "-ofsname=%s,default_permissions",
+		     o->database) < 0 ||
+	    fuse_opt_add_arg(args, fsname) < 0)
+		die("out of memory");
+	free(fsname);
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct options o = {.timeout = 1.0};
+	struct fuse_cmdline_opts copts;
+	struct fs_config cfg;
+	struct fuse_session *se;
+	struct db *db = NULL;
+	struct fs *fs;
+	char err[512];
+	int lockfd, rc;
+
+	parse_args(&args, &o, &copts);
+	lockfd = lock_database(&o);
+	check_database(&o);
+
+	cfg.timeout = o.timeout;
+	cfg.atime = o.noatime       ? DB_ATIME_NOATIME
+		    : o.strictatime ? DB_ATIME_STRICT
+				    : DB_ATIME_RELATIME;
+	cfg.commit_interval = o.commit;
+	cfg.readonly = o.ro;
+	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
+		die("out of memory");
+
+	/* the db is attached once the session exists: see below */
+	fs = fs_new(NULL, &cfg);
+	if (!fs)
+		die("out of memory");
+	se = fuse_session_new(&args, fs_lowlevel_ops(),
+			      sizeof(struct fuse_lowlevel_ops), fs);
+	if (!se)
+		die("%s: cannot create the FUSE session", o.database);
+	if (fuse_set_signal_handlers(se) != 0)
+		die("cannot set signal handlers");
+	if (fuse_session_mount(se, o.mountpoint) != 0)
+		die("%s: cannot mount on %s", o.database, o.mountpoint);
+
+	if (!copts.foreground) {
+		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
+		fuse_set_log_func(log_syslog);
+	}
+	fuse_daemonize(copts.foreground);
+
+	rc = db_open(o.database, o.ro ? DB_OPEN_READONLY : 0, &db, err,
+		     sizeof(err));
+	if (rc < 0) {
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: %s\n", o.database, err);
+		rc = 1;
+		goto out_unmount;
+	}
+	fs_attach(fs, db);
+	rc = db_purge_orphans(db);
+	if (rc > 0)
+		fuse_log(FUSE_LOG_NOTICE,
+			 "sqlitefs: %s: removed %d orphaned inodes\n",
+			 o.database, rc);
+
+	rc = serve(se, &copts) != 0;
+out_unmount:
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se); /* runs fs_destroy: the last commit */
+	if (db && db_close(db) < 0)
+		rc = 1;
+	fs_free(fs);
+	close(lockfd);
+	free(copts.mountpoint);
+	free(o.database);
+	free(o.mountpoint);
+	fuse_opt_free_args(&args);
+	return rc;
+}

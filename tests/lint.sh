@@ -1,0 +1,23 @@
+#!/bin/sh
+# lint.sh - the layering rules of DESIGN.md, checked by grep
+#   only db.c includes <sqlite3.h>; db.c never includes <fuse_lowlevel.h>;
+#   handlers (fs_ops.c) build no SQL.
+set -u
+src=$1/src
+fail=0
+for f in "$src"/*.c "$src"/*.h; do
+	case $(basename "$f") in
+	db.c) ;;
+	*) if grep -q '#include <sqlite3.h>' "$f"; then
+		echo "lint: $f includes sqlite3.h (only db.c may)"; fail=1
+	   fi ;;
+	esac
+done
+if grep -q 'fuse_lowlevel.h\|fuse_reply_' "$src/db.c"; then
+	echo "lint: db.c uses the FUSE API"; fail=1
+fi
+if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
+	echo "lint: fs_ops.c contains SQL"; fail=1
+fi
+[ $fail -eq 0 ] && echo "lint: ok"
+exit $fail
