@@ -84,7 +84,7 @@ enum stmt_id {
 	S_COUNT
 };
 
-#define INODE_COLS                                                           \
+#define INODE_COLS                                                             \
 	"ino, mode, nlink, uid, gid, rdev, size, stored, atime, mtime, ctime"
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -125,9 +125,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BLOCK_PUT] = "INSERT INTO data (ino, block, bytes) "
 			"VALUES (?1, ?2, ?3) ON CONFLICT (ino, block) "
 			"DO UPDATE SET bytes = excluded.bytes",
-	[S_BLOCK_ZERO] = "INSERT INTO data (ino, block, bytes) "
-			 "VALUES (?1, ?2, zeroblob(?3)) ON CONFLICT (ino, block) "
-			 "DO UPDATE SET bytes = excluded.bytes",
+	[S_BLOCK_ZERO] =
+		"INSERT INTO data (ino, block, bytes) "
+		"VALUES (?1, ?2, zeroblob(?3)) ON CONFLICT (ino, block) "
+		"DO UPDATE SET bytes = excluded.bytes",
 	[S_BLOCK_DELETE] = "DELETE FROM data WHERE ino = ?1 AND block = ?2",
 	[S_BLOCKS_RANGE] = "SELECT block, bytes FROM data WHERE ino = ?1 "
 			   "AND block >= ?2 AND block < ?3 ORDER BY block",
@@ -160,11 +161,11 @@ struct db {
 	pthread_mutex_t lock; /* serialises every use of what follows */
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[S_COUNT];
-	char *path;          /* the database file, for messages and statfs */
+	char *path;	     /* the database file, for messages and statfs */
 	unsigned block_size; /* bytes per data block */
-	int readonly;        /* opened with DB_OPEN_READONLY */
-	int in_tx;           /* the batch transaction is open */
-	char *scratch;       /* one block, for read-modify-write */
+	int readonly;	     /* opened with DB_OPEN_READONLY */
+	int in_tx;	     /* the batch transaction is open */
+	char *scratch;	     /* one block, for read-modify-write */
 };
 
 /* An inode row. */
@@ -338,9 +339,10 @@ static int64_t op_end(struct db *db, int64_t rc)
 	}
 	if (sqlite3_get_autocommit(db->conn) && db->in_tx) {
 		/* SQLite rolled the whole batch back (I/O error, full disk) */
-		fuse_log(FUSE_LOG_ERR,
-			 "sqlitefs: %s: transaction rolled back after an error\n",
-			 db->path);
+		fuse_log(
+			FUSE_LOG_ERR,
+			"sqlitefs: %s: transaction rolled back after an error\n",
+			db->path);
 		db->in_tx = 0;
 	}
 	pthread_mutex_unlock(&db->lock);
@@ -1405,8 +1407,7 @@ static int data_allocate(struct db *db, struct inode *in, int64_t off,
 }
 
 /* Turns [off, end) of in into a hole. */
-static int data_punch(struct db *db, struct inode *in, int64_t off,
-		      int64_t end)
+static int data_punch(struct db *db, struct inode *in, int64_t off, int64_t end)
 {
 	int64_t bs = db->block_size;
 	int64_t first = (off + bs - 1) / bs, last = end / bs;
@@ -1439,8 +1440,8 @@ static int space_for(struct db *db, int64_t bytes)
 	if (statvfs(db->path, &sv) < 0)
 		return 0;
 	free_bytes = (int64_t) sv.f_bavail * (int64_t) sv.f_frsize;
-	free_bytes += query_int(db, S_FREELIST_COUNT) *
-		      query_int(db, S_PAGE_SIZE);
+	free_bytes +=
+		query_int(db, S_FREELIST_COUNT) * query_int(db, S_PAGE_SIZE);
 	return bytes > free_bytes ? -ENOSPC : 0;
 }
 
@@ -1600,8 +1601,8 @@ static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
 	return rc < 0 ? rc : done_bytes;
 }
 
-ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in,
-		      ino_t ino_out, off_t off_out, size_t len)
+ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in, ino_t ino_out,
+		      off_t off_out, size_t len)
 {
 	int64_t rc;
 
@@ -1721,8 +1722,7 @@ static int check_xattr_name(const char *name)
 	if (len > 255)
 		return -ERANGE;
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (!strncmp(name, ns[i], strlen(ns[i])) &&
-		    len > strlen(ns[i]))
+		if (!strncmp(name, ns[i], strlen(ns[i])) && len > strlen(ns[i]))
 			return 0;
 	return -EOPNOTSUPP;
 }
@@ -1988,10 +1988,9 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 
 static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 {
-	static const char *const pragmas =
-		"PRAGMA foreign_keys = ON;"
-		"PRAGMA synchronous = FULL;"
-		"PRAGMA cache_size = -16384;";
+	static const char *const pragmas = "PRAGMA foreign_keys = ON;"
+					   "PRAGMA synchronous = FULL;"
+					   "PRAGMA cache_size = -16384;";
 	char *msg = NULL;
 	int rc;
 

@@ -38,7 +38,7 @@ struct db;
 
 /* Flags of db_open(). */
 #define DB_OPEN_READONLY 1 /* open read-only; writes fail with EROFS */
-#define DB_OPEN_CHECK 2    /* validate the format only: no recovery work */
+#define DB_OPEN_CHECK 2	   /* validate the format only: no recovery work */
 
 /*
  * Opens the filesystem in path and checks it is a sqlitefs database of a
@@ -134,8 +134,8 @@ int db_purge_orphans(struct db *db);
 #define DB_SET_UID (1 << 1)
 #define DB_SET_GID (1 << 2)
 #define DB_SET_SIZE (1 << 3)
-#define DB_SET_ATIME (1 << 4)     /* to st_atim */
-#define DB_SET_MTIME (1 << 5)     /* to st_mtim */
+#define DB_SET_ATIME (1 << 4)	  /* to st_atim */
+#define DB_SET_MTIME (1 << 5)	  /* to st_mtim */
 #define DB_SET_ATIME_NOW (1 << 6) /* to the current time */
 #define DB_SET_MTIME_NOW (1 << 7)
 #define DB_SET_CTIME (1 << 8) /* to st_ctim */
@@ -192,8 +192,8 @@ off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence);
  * Copies len bytes from ino_in at off_in to ino_out at off_out (the range
  * may stop at EOF of ino_in).  Returns the number of bytes copied.
  */
-ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in,
-		      ino_t ino_out, off_t off_out, size_t len);
+ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in, ino_t ino_out,
+		      off_t off_out, size_t len);
 
 /*
  * One directory entry handed to a db_readdir() callback: its name, inode
@@ -207,8 +207,7 @@ typedef int (*db_dirent_fn)(void *ctx, const char *name, const struct stat *st,
  * Calls fn for each entry of directory ino after offset off, "." and ".."
  * included (offsets 1 and 2; names start at 3), in a stable order.
  */
-int db_readdir(struct db *db, ino_t ino, off_t off, db_dirent_fn fn,
-	       void *ctx);
+int db_readdir(struct db *db, ino_t ino, off_t off, db_dirent_fn fn, void *ctx);
 
 /*
  * Capacity: space used by the database (its free pages count as free)

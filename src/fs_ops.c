@@ -29,13 +29,13 @@
 struct fs {
 	struct db *db;
 	struct fs_config cfg;
-	pthread_mutex_t lock;   /* guards refs and doomed */
-	struct lookup *refs;    /* kernel lookup count of each inode */
-	struct lookup *doomed;  /* inodes with nlink 0, count 1 each */
-	pthread_t committer;    /* commits the batch every commit_interval */
-	pthread_mutex_t timer;  /* guards stopping, with wake */
+	pthread_mutex_t lock;  /* guards refs and doomed */
+	struct lookup *refs;   /* kernel lookup count of each inode */
+	struct lookup *doomed; /* inodes with nlink 0, count 1 each */
+	pthread_t committer;   /* commits the batch every commit_interval */
+	pthread_mutex_t timer; /* guards stopping, with wake */
 	pthread_cond_t wake;
-	int stopping;           /* the committer should exit */
+	int stopping; /* the committer should exit */
 	int committer_running;
 };
 
@@ -59,30 +59,31 @@ static int ref(struct fs *fs, fuse_ino_t ino)
 /* Drops n counts of ino; deletes it if that was the last and it is doomed. */
 static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
 {
-	int delete = 0;
+	int drop_rows = 0;
 
 	pthread_mutex_lock(&fs->lock);
 	if (lookup_drop(fs->refs, ino, n) == 0 &&
 	    lookup_count(fs->doomed, ino)) {
 		lookup_drop(fs->doomed, ino, 1);
-		delete = 1;
+		drop_rows = 1;
 	}
 	pthread_mutex_unlock(&fs->lock);
-	if (delete)
+	if (drop_rows)
 		db_forget(fs->db, ino);
 }
 
-/* Inode ino lost its last name: delete it now or when the kernel forgets. */
+/* Inode ino lost its last name: drop_rows it now or when the kernel forgets. */
 static void doom(struct fs *fs, ino_t ino)
 {
-	int delete;
+	int drop_rows;
 
 	pthread_mutex_lock(&fs->lock);
-	delete = lookup_count(fs->refs, ino) == 0;
-	if (!delete && lookup_add(fs->doomed, ino, 1) < 0)
-		delete = 0; /* out of memory: db_purge_orphans() at unmount */
+	drop_rows = lookup_count(fs->refs, ino) == 0;
+	if (!drop_rows && lookup_add(fs->doomed, ino, 1) < 0)
+		drop_rows =
+			0; /* out of memory: db_purge_orphans() at unmount */
 	pthread_mutex_unlock(&fs->lock);
-	if (delete)
+	if (drop_rows)
 		db_forget(fs->db, ino);
 }
 
@@ -143,10 +144,10 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 
 	/* the kernel checks permissions, clears setuid bits on write and
 	 * applies the umask; locks are kept by the kernel (one host) */
-	conn->want &= ~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV |
-				   FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL |
-				   FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS |
-				   FUSE_CAP_ATOMIC_O_TRUNC);
+	conn->want &=
+		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
+			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |
+			     FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ATOMIC_O_TRUNC);
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
@@ -483,12 +484,12 @@ static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, -db_sync(fs_of(req)->db));
 }
 
-static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
+static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi)
 {
 	(void) fi;
-	fuse_reply_err(req, -db_fallocate(fs_of(req)->db, ino, mode, offset,
-					  length));
+	fuse_reply_err(
+		req, -db_fallocate(fs_of(req)->db, ino, mode, offset, length));
 }
 
 static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -505,10 +506,9 @@ static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 }
 
 static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
-			       struct fuse_file_info *fi_in,
-			       fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len,
-			       int flags)
+			       struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			       off_t off_out, struct fuse_file_info *fi_out,
+			       size_t len, int flags)
 {
 	ssize_t n;
 
@@ -551,7 +551,7 @@ struct dirbuf {
 	struct fs *fs;
 	char *buf;
 	size_t size, used;
-	int plus;         /* readdirplus: entries carry attributes */
+	int plus;	  /* readdirplus: entries carry attributes */
 	fuse_ino_t *refs; /* inodes counted for this reply */
 	size_t nrefs;
 };
@@ -588,8 +588,8 @@ static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, int plus)
 {
-	struct dirbuf d = {.req = req, .fs = fs_of(req), .size = size,
-			   .plus = plus};
+	struct dirbuf d = {
+		.req = req, .fs = fs_of(req), .size = size, .plus = plus};
 	size_t i;
 	int rc;
 
@@ -662,8 +662,7 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 }
 
 /* Replies to a getxattr or listxattr that returned n into buf of size. */
-static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf,
-			size_t size)
+static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf, size_t size)
 {
 	if (n < 0)
 		fuse_reply_err(req, (int) -n);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 struct slot {
-	uint64_t ino;   /* 0: empty */
+	uint64_t ino;	/* 0: empty */
 	uint64_t count; /* references the kernel holds, > 0 */
 };
 

@@ -25,13 +25,13 @@
 #include <unistd.h>
 
 struct options {
-	char *database;   /* first non-option argument */
+	char *database;	  /* first non-option argument */
 	char *mountpoint; /* second */
 	unsigned commit;  /* -o commit=SECONDS */
-	double timeout;   /* -o timeout=SECONDS */
-	int noatime;      /* -o noatime */
+	double timeout;	  /* -o timeout=SECONDS */
+	int noatime;	  /* -o noatime */
 	int strictatime;  /* -o strictatime */
-	int ro;           /* -o ro */
+	int ro;		  /* -o ro */
 	int bad_mountpoint;
 };
 
@@ -42,7 +42,10 @@ enum {
 	KEY_RW,
 };
 
-#define OPT(t, p) {t, offsetof(struct options, p), 1}
+#define OPT(t, p)                                                              \
+	{                                                                      \
+		t, offsetof(struct options, p), 1                              \
+	}
 static const struct fuse_opt opt_spec[] = {
 	OPT("commit=%u", commit),
 	OPT("timeout=%lf", timeout),
@@ -123,6 +126,22 @@ static void usage(const char *prog)
 	fuse_lowlevel_help();
 }
 
+/*
+ * Prints libfuse's messages as ours, "sqlitefs: ..." on one line, while in
+ * the foreground.
+ */
+static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	(void) level;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!strncmp(line, "fuse: ", 6))
+		fprintf(stderr, "sqlitefs: %s", line + 6);
+	else
+		fputs(line, stderr);
+}
+
 /* Sends libfuse's and our log lines to syslog once daemonized. */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -187,7 +206,8 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 	if (!cfg)
 		return fuse_session_loop(se);
 	fuse_loop_cfg_set_clone_fd(cfg, (unsigned) copts->clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, copts->max_threads);
+	if (copts->max_threads > 0 && copts->max_threads <= 100000)
+		fuse_loop_cfg_set_max_threads(cfg, copts->max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, copts->max_idle_threads);
 	rc = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
@@ -202,6 +222,8 @@ static void parse_args(struct fuse_args *args, struct options *o,
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		die("bad options (see --help)");
+	if (o->bad_mountpoint)
+		die("%s: mountpoint is not a directory", o->mountpoint);
 	if (fuse_parse_cmdline(args, copts) != 0)
 		die("bad options (see --help)");
 	if (copts->show_help) {
@@ -210,13 +232,12 @@ static void parse_args(struct fuse_args *args, struct options *o,
 	}
 	if (copts->show_version) {
 		printf("sqlitefs %s (libfuse %s, SQLite %s)\n",
-		       SQLITEFS_VERSION, fuse_pkgversion(), db_sqlite_version());
+		       SQLITEFS_VERSION, fuse_pkgversion(),
+		       db_sqlite_version());
 		exit(0);
 	}
 	if (!o->database || !o->mountpoint)
 		die("usage: sqlitefs [options] DATABASE MOUNTPOINT");
-	if (o->bad_mountpoint)
-		die("%s: mountpoint is not a directory", o->mountpoint);
 	if (o->commit == 0)
 		o->commit = 5;
 	if (o->timeout < 0)
@@ -227,8 +248,8 @@ static void parse_args(struct fuse_args *args, struct options *o,
 		free(o->database);
 		o->database = real;
 	}
-	if (asprintf(&fsname, "-ofsname=%s,default_permissions",
-		     o->database) < 0 ||
+	if (asprintf(&fsname, "-ofsname=%s,default_permissions", o->database) <
+		    0 ||
 	    fuse_opt_add_arg(args, fsname) < 0)
 		die("out of memory");
 	free(fsname);
@@ -246,12 +267,13 @@ int main(int argc, char *argv[])
 	char err[512];
 	int lockfd, rc;
 
+	fuse_set_log_func(log_stderr);
 	parse_args(&args, &o, &copts);
 	lockfd = lock_database(&o);
 	check_database(&o);
 
 	cfg.timeout = o.timeout;
-	cfg.atime = o.noatime       ? DB_ATIME_NOATIME
+	cfg.atime = o.noatime	    ? DB_ATIME_NOATIME
 		    : o.strictatime ? DB_ATIME_STRICT
 				    : DB_ATIME_RELATIME;
 	cfg.commit_interval = o.commit;
@@ -266,11 +288,11 @@ int main(int argc, char *argv[])
 	se = fuse_session_new(&args, fs_lowlevel_ops(),
 			      sizeof(struct fuse_lowlevel_ops), fs);
 	if (!se)
-		die("%s: cannot create the FUSE session", o.database);
+		return 1; /* libfuse said why */
 	if (fuse_set_signal_handlers(se) != 0)
 		die("cannot set signal handlers");
 	if (fuse_session_mount(se, o.mountpoint) != 0)
-		die("%s: cannot mount on %s", o.database, o.mountpoint);
+		return 1; /* libfuse said why */
 
 	if (!copts.foreground) {
 		openlog("sqlitefs", LOG_PID, LOG_DAEMON);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lint.sh - the layering rules of DESIGN.md, checked by grep
 #   only db.c includes <sqlite3.h>; db.c never includes <fuse_lowlevel.h>;
-#   handlers (fs_ops.c) build no SQL.
+#   handlers (fs_ops.c) build no SQL; sources are clang-format clean.
 set -u
 src=$1/src
 fail=0
@@ -18,6 +18,14 @@ if grep -q 'fuse_lowlevel.h\|fuse_reply_' "$src/db.c"; then
 fi
 if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
 	echo "lint: fs_ops.c contains SQL"; fail=1
+fi
+if command -v clang-format >/dev/null 2>&1; then
+	for f in "$1"/src/*.c "$1"/src/*.h "$1"/tests/*.c "$1"/tests/*.h; do
+		if ! clang-format --style=file:"$1/.clang-format" --dry-run \
+			--Werror "$f" >/dev/null 2>&1; then
+			echo "lint: $f is not clang-format clean"; fail=1
+		fi
+	done
 fi
 [ $fail -eq 0 ] && echo "lint: ok"
 exit $fail

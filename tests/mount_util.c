@@ -92,7 +92,8 @@ int mnt_mount(struct mnt *m, const char *opts)
 	m->pid = pid;
 	for (i = 0; i < 1000; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
-			fprintf(stderr, "mount_util: daemon exited early (%d)\n",
+			fprintf(stderr,
+				"mount_util: daemon exited early (%d)\n",
 				WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 			m->pid = 0;
 			mnt_dump_log(m);
@@ -135,7 +136,8 @@ int mnt_umount(struct mnt *m)
 		usleep(10000);
 	}
 	if (rc != m->pid) {
-		fprintf(stderr, "mount_util: daemon did not exit after unmount\n");
+		fprintf(stderr,
+			"mount_util: daemon did not exit after unmount\n");
 		kill(m->pid, SIGKILL);
 		waitpid(m->pid, &st, 0);
 		m->pid = 0;

@@ -17,7 +17,7 @@ struct mnt {
 	char db[PATH_MAX];   /* dir/fs.db */
 	char path[PATH_MAX]; /* dir/mnt, the mountpoint */
 	char log[PATH_MAX];  /* dir/daemon.log, the daemon's stderr */
-	pid_t pid;           /* daemon in the foreground, 0 when not mounted */
+	pid_t pid;	     /* daemon in the foreground, 0 when not mounted */
 };
 
 /*

@@ -1,0 +1,15 @@
+#!/bin/sh
+# test.sh - build sqlitefs and run the whole test suite
+#   scripts/test.sh             the normal build, in build/
+#   scripts/test.sh --sanitize  AddressSanitizer + UBSan build, in build-asan/
+set -eu
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+if [ "${1:-}" = "--sanitize" ]; then
+	scripts/build.sh build-asan -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug
+	meson test -C build-asan --print-errorlogs --num-processes 2
+else
+	scripts/build.sh build
+	meson test -C build --print-errorlogs --num-processes 2
+fi
