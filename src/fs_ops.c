@@ -72,16 +72,16 @@ static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
 		db_forget(fs->db, ino);
 }
 
-/* Inode ino lost its last name: drop_rows it now or when the kernel forgets. */
+/* Inode ino lost its last name: delete it now, or when the kernel forgets. */
 static void doom(struct fs *fs, ino_t ino)
 {
 	int drop_rows;
 
 	pthread_mutex_lock(&fs->lock);
 	drop_rows = lookup_count(fs->refs, ino) == 0;
-	if (!drop_rows && lookup_add(fs->doomed, ino, 1) < 0)
-		drop_rows =
-			0; /* out of memory: db_purge_orphans() at unmount */
+	/* out of memory: db_purge_orphans() deletes it at unmount */
+	if (!drop_rows)
+		lookup_add(fs->doomed, ino, 1);
 	pthread_mutex_unlock(&fs->lock);
 	if (drop_rows)
 		db_forget(fs->db, ino);
