@@ -1295,7 +1295,8 @@ int db_readlink(struct db *db, ino_t ino, char *buf, size_t size)
 /* --- file data --------------------------------------------------------- */
 
 /* Whether a read now should move atime, by the rules of relatime. */
-static int atime_due(const struct inode *in, enum db_atime policy, int64_t now)
+static int atime_due(int64_t atime, int64_t mtime, int64_t ctime,
+		     enum db_atime policy, int64_t now)
 {
 	switch (policy) {
 	case DB_ATIME_NOATIME:
@@ -1305,8 +1306,14 @@ static int atime_due(const struct inode *in, enum db_atime policy, int64_t now)
 	case DB_ATIME_RELATIME:
 		break;
 	}
-	return in->atime <= in->mtime || in->atime <= in->ctime ||
-	       now - in->atime >= (int64_t) 24 * 3600 * 1000000000;
+	return atime <= mtime || atime <= ctime ||
+	       now - atime >= (int64_t) 24 * 3600 * 1000000000;
+}
+
+int db_atime_due(const struct stat *st, enum db_atime policy)
+{
+	return atime_due(ts_to_ns(&st->st_atim), ts_to_ns(&st->st_mtim),
+			 ts_to_ns(&st->st_ctim), policy, now_ns());
 }
 
 ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
@@ -1328,7 +1335,8 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 			rc = (int64_t) size;
 	}
 	pthread_mutex_unlock(&db->lock);
-	if (rc < 0 || db->readonly || !atime_due(&in, policy, now))
+	if (rc < 0 || db->readonly ||
+	    !atime_due(in.atime, in.mtime, in.ctime, policy, now))
 		return (ssize_t) rc;
 
 	/* a failed atime update does not fail the read */

@@ -155,6 +155,9 @@ int db_readlink(struct db *db, ino_t ino, char *buf, size_t size);
 /* When read updates atime. */
 enum db_atime { DB_ATIME_RELATIME, DB_ATIME_NOATIME, DB_ATIME_STRICT };
 
+/* Whether a read of a file with attributes st would update its atime now. */
+int db_atime_due(const struct stat *st, enum db_atime policy);
+
 /*
  * Reads up to size bytes at off from regular file ino into buf; holes read
  * as zeros.  Returns the byte count (0 at or past EOF) and updates atime

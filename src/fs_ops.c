@@ -18,6 +18,7 @@
 #include "fs_ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -420,9 +421,19 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void) ino;
-	/* the kernel's page cache stays valid: every change passes here */
+	struct fs *fs = fs_of(req);
+	struct stat st;
+
+	/*
+	 * The kernel's page cache stays valid, since every change passes
+	 * here; but reads it serves never reach db_read().  When a read
+	 * should update atime, start this open with an empty cache.
+	 */
 	fi->keep_cache = 1;
+	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly &&
+	    db_getattr(fs->db, ino, &st) == 0 &&
+	    db_atime_due(&st, fs->cfg.atime))
+		fi->keep_cache = 0;
 	fuse_reply_open(req, fi);
 }
 
