@@ -1996,9 +1996,11 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 
 static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 {
-	static const char *const pragmas = "PRAGMA foreign_keys = ON;"
-					   "PRAGMA synchronous = FULL;"
-					   "PRAGMA cache_size = -16384;";
+	static const char *const pragmas =
+		"PRAGMA foreign_keys = ON;"
+		"PRAGMA synchronous = FULL;"
+		"PRAGMA cache_size = -16384;"
+		"PRAGMA journal_size_limit = 67108864;";
 	char *msg = NULL;
 	int rc;
 
