@@ -849,7 +849,9 @@ static int rename_exchange(struct db *db, struct rename_side *a,
 	if (rc == 0 && a->parent != b->parent)
 		rc = inode_touch(db, a->parent, bdir - adir, 1, now);
 	if (rc == 0)
-		rc = inode_touch(db, b->parent, adir - bdir, 1, now);
+		rc = inode_touch(db, b->parent,
+				 a->parent != b->parent ? adir - bdir : 0, 1,
+				 now);
 	return rc;
 }
 

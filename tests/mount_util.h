@@ -13,11 +13,11 @@
 #include <sys/types.h>
 
 struct mnt {
-	char dir[PATH_MAX];  /* private temporary directory */
-	char db[PATH_MAX];   /* dir/fs.db */
-	char path[PATH_MAX]; /* dir/mnt, the mountpoint */
-	char log[PATH_MAX];  /* dir/daemon.log, the daemon's stderr */
-	pid_t pid;	     /* daemon in the foreground, 0 when not mounted */
+	char dir[PATH_MAX / 2]; /* private temporary directory */
+	char db[PATH_MAX];	/* dir/fs.db */
+	char path[PATH_MAX];	/* dir/mnt, the mountpoint */
+	char log[PATH_MAX];	/* dir/daemon.log, the daemon's stderr */
+	pid_t pid; /* daemon in the foreground, 0 when not mounted */
 };
 
 /*
