@@ -236,16 +236,67 @@ static void parse_args(struct fuse_args *args, struct options *o,
 	free(fsname);
 }
 
+/* Mounts, daemonizes, opens the database and serves until unmounted. */
+static int serve(struct options *o, struct fuse_args *args,
+		 const struct fuse_cmdline_opts *copts, struct fs *fs)
+{
+	struct fuse_session *se;
+	struct db *db = NULL;
+	char err[512];
+	int rc = 1;
+
+	se = fuse_session_new(args, fs_lowlevel_ops(),
+			      sizeof(struct fuse_lowlevel_ops), fs);
+	if (!se)
+		return 1; /* libfuse said why */
+	if (fuse_set_signal_handlers(se) != 0) {
+		fprintf(stderr, "sqlitefs: cannot set signal handlers\n");
+		goto out_destroy;
+	}
+	if (fuse_session_mount(se, o->mountpoint) != 0)
+		goto out_signals; /* libfuse said why */
+
+	if (!copts->foreground) {
+		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
+		fuse_set_log_func(log_syslog);
+	}
+	fuse_daemonize(copts->foreground);
+
+	rc = db_open(o->database, o->ro ? DB_OPEN_READONLY : 0, &db, err,
+		     sizeof(err));
+	if (rc < 0) {
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: %s\n", o->database, err);
+		rc = 1;
+		goto out_unmount;
+	}
+	fs_attach(fs, db);
+	rc = db_purge_orphans(db);
+	if (rc > 0)
+		fuse_log(FUSE_LOG_NOTICE,
+			 "sqlitefs: %s: removed %d orphaned inodes\n",
+			 o->database, rc);
+
+	/* one thread: every request needs the database lock anyway, and the
+	 * multi-threaded loop's thread churn made an untar 4x slower */
+	rc = fuse_session_loop(se) != 0;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se); /* runs fs_destroy: the last commit */
+	if (db && db_close(db) < 0)
+		rc = 1;
+	return rc;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {.timeout = 1.0};
 	struct fuse_cmdline_opts copts;
 	struct fs_config cfg;
-	struct fuse_session *se;
-	struct db *db = NULL;
 	struct fs *fs;
-	char err[512];
 	int lockfd, rc;
 
 	fuse_set_log_func(log_stderr);
@@ -262,48 +313,12 @@ int main(int argc, char *argv[])
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 
-	/* the db is attached once the session exists: see below */
+	/* the database is attached after daemonizing: see serve() */
 	fs = fs_new(NULL, &cfg);
 	if (!fs)
 		die("out of memory");
-	se = fuse_session_new(&args, fs_lowlevel_ops(),
-			      sizeof(struct fuse_lowlevel_ops), fs);
-	if (!se)
-		return 1; /* libfuse said why */
-	if (fuse_set_signal_handlers(se) != 0)
-		die("cannot set signal handlers");
-	if (fuse_session_mount(se, o.mountpoint) != 0)
-		return 1; /* libfuse said why */
+	rc = serve(&o, &args, &copts, fs);
 
-	if (!copts.foreground) {
-		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
-		fuse_set_log_func(log_syslog);
-	}
-	fuse_daemonize(copts.foreground);
-
-	rc = db_open(o.database, o.ro ? DB_OPEN_READONLY : 0, &db, err,
-		     sizeof(err));
-	if (rc < 0) {
-		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: %s\n", o.database, err);
-		rc = 1;
-		goto out_unmount;
-	}
-	fs_attach(fs, db);
-	rc = db_purge_orphans(db);
-	if (rc > 0)
-		fuse_log(FUSE_LOG_NOTICE,
-			 "sqlitefs: %s: removed %d orphaned inodes\n",
-			 o.database, rc);
-
-	/* one thread: every request needs the database lock anyway, and the
-	 * multi-threaded loop's thread churn made an untar 4x slower */
-	rc = fuse_session_loop(se) != 0;
-out_unmount:
-	fuse_session_unmount(se);
-	fuse_remove_signal_handlers(se);
-	fuse_session_destroy(se); /* runs fs_destroy: the last commit */
-	if (db && db_close(db) < 0)
-		rc = 1;
 	fs_free(fs);
 	close(lockfd);
 	free(copts.mountpoint);
