@@ -1996,6 +1996,7 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 	return db->scratch ? 0 : -ENOMEM;
 }
 
+/* Sets the connection up; only after check_format(), since these write. */
 static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 {
 	static const char *const pragmas =
@@ -2006,8 +2007,6 @@ static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 	char *msg = NULL;
 	int rc;
 
-	sqlite3_busy_timeout(db->conn, 5000);
-	sqlite3_extended_result_codes(db->conn, 1);
 	if (flags & DB_OPEN_CHECK)
 		return 0;
 	rc = sqlite3_exec(db->conn, pragmas, NULL, NULL, &msg);
@@ -2050,9 +2049,11 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		rc = -EACCES;
 		goto out_close;
 	}
-	rc = db_configure(db, flags, err, errsz);
+	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_extended_result_codes(db->conn, 1);
+	rc = check_format(db->conn, err, errsz);
 	if (rc == 0)
-		rc = check_format(db->conn, err, errsz);
+		rc = db_configure(db, flags, err, errsz);
 	if (rc == 0)
 		rc = db_prepare(db, err, errsz);
 	if (rc < 0)
