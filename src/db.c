@@ -1376,6 +1376,12 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		return -EINVAL;
 	if ((int64_t) size > DB_MAX_FILE_SIZE - off)
 		return -EFBIG;
+	if (size == 0) { /* no other results, as write(2) says */
+		pthread_mutex_lock(&db->lock);
+		rc = file_get(db, (int64_t) ino, &in);
+		pthread_mutex_unlock(&db->lock);
+		return (ssize_t) rc;
+	}
 	rc = op_begin(db);
 	if (rc < 0)
 		return (ssize_t) rc;

@@ -1508,7 +1508,8 @@ static int list_dir(const char *path, struct dent **out, size_t *count)
 		v[n++].type = e->d_type;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_dent);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_dent);
 	*out = v;
 	*count = n;
 	return 0;
