@@ -2028,6 +2028,67 @@ static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 	return 0;
 }
 
+/* Opens the connection of db and checks the format. */
+static int connect(struct db *db, const char *name, int oflags, char *err,
+		   size_t errsz)
+{
+	int rc = sqlite3_open_v2(name, &db->conn, oflags, NULL);
+
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot open: %s",
+			db->conn ? sqlite3_errmsg(db->conn)
+				 : sqlite3_errstr(rc));
+		return -EACCES;
+	}
+	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_extended_result_codes(db->conn, 1);
+	return check_format(db->conn, err, errsz);
+}
+
+/* Whether a reader of path could use its WAL: a -wal file or a writable
+ * directory for the -shm. */
+static int wal_possible(const char *path)
+{
+	char *dir = strdup(path), *slash, *wal = NULL;
+	int ok;
+
+	if (!dir)
+		return 1;
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	ok = access(slash ? dir : ".", W_OK) == 0;
+	if (!ok && asprintf(&wal, "%s-wal", path) >= 0)
+		ok = access(wal, F_OK) == 0;
+	free(wal);
+	free(dir);
+	return ok;
+}
+
+/* "file:PATH?immutable=1" with PATH escaped for a URI; NULL if no memory. */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *uri = malloc(strlen(path) * 3 + 32), *p = uri;
+
+	if (!uri)
+		return NULL;
+	p += sprintf(p, "file:");
+	for (; *path; path++) {
+		unsigned char c = (unsigned char) *path;
+
+		if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		} else {
+			*p++ = (char) c;
+		}
+	}
+	strcpy(p, "?immutable=1");
+	return uri;
+}
+
 int db_open(const char *path, int flags, struct db **out, char *err,
 	    size_t errsz)
 {
@@ -2047,17 +2108,19 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	db->path = strdup(path);
 	oflags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
 		 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	rc = sqlite3_open_v2(path, &db->conn, oflags, NULL);
-	if (rc != SQLITE_OK) {
-		set_err(err, errsz, "cannot open: %s",
-			db->conn ? sqlite3_errmsg(db->conn)
-				 : sqlite3_errstr(rc));
-		rc = -EACCES;
-		goto out_close;
+	rc = connect(db, path, oflags, err, errsz);
+	if (rc == -EIO && db->readonly && !wal_possible(path)) {
+		/* a clean WAL database where no -shm can be made: read it as
+		 * an immutable file (the caller's flock keeps daemons off) */
+		char *uri = immutable_uri(path);
+
+		sqlite3_close(db->conn);
+		db->conn = NULL;
+		rc = uri ? connect(db, uri, oflags | SQLITE_OPEN_URI, err,
+				   errsz)
+			 : -ENOMEM;
+		free(uri);
 	}
-	sqlite3_busy_timeout(db->conn, 5000);
-	sqlite3_extended_result_codes(db->conn, 1);
-	rc = check_format(db->conn, err, errsz);
 	if (rc == 0)
 		rc = db_configure(db, flags, err, errsz);
 	if (rc == 0)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2622,6 +2623,56 @@ START_TEST(test_close_commits_batch)
 }
 END_TEST
 
+/*
+ * A reader that can write neither the file nor its directory (so no -shm
+ * can be made) still opens a cleanly closed database read-only.
+ */
+START_TEST(test_readonly_unwritable_dir)
+{
+	static struct tree t;
+	pid_t pid;
+	int status;
+
+	tree_make(&t);
+	close_db();
+	ck_assert_int_eq(chmod(top_dir, 0755), 0);
+	ck_assert_int_eq(chmod(case_dir, 0755), 0);
+	ck_assert_int_eq(chmod(db_path, 0444), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct db *rdb = NULL;
+		struct stat st;
+		char err[256] = "", buf[16];
+		int rc;
+
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(10);
+		rc = db_open(db_path, DB_OPEN_READONLY, &rdb, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "db_open as 65534: %d (%s)\n", rc, err);
+			_exit(11);
+		}
+		if (db_lookup(rdb, DB_ROOT_INO, "dir", &st) < 0 ||
+		    st.st_ino != t.d)
+			_exit(12);
+		if (db_read(rdb, t.f, 100, 10, buf, DB_ATIME_RELATIME) != 10 ||
+		    memcmp(buf, t.data, 10) != 0)
+			_exit(13);
+		if (db_write(rdb, t.f, 0, "x", 1) != -EROFS)
+			_exit(14);
+		db_close(rdb);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child status %d", status);
+	ck_assert_int_eq(access(db_path, F_OK), 0);
+	chmod(top_dir, 0700);
+}
+END_TEST
+
 START_TEST(test_readonly)
 {
 	static struct tree t;
@@ -2849,6 +2900,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_durable_after_sync);
 	tcase_add_test(tc, test_close_commits_batch);
 	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_readonly_unwritable_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
