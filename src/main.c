@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -278,7 +279,9 @@ static int serve(struct options *o, struct fuse_args *args,
 
 	/* one thread: every request needs the database lock anyway, and the
 	 * multi-threaded loop's thread churn made an untar 4x slower */
-	rc = fuse_session_loop(se) != 0;
+	rc = fuse_session_loop(se);
+	/* a terminating signal is a clean stop: the last commit follows */
+	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:

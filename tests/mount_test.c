@@ -3447,6 +3447,23 @@ static void check_listing(void)
 	       "listing: /persist/sparse");
 }
 
+/* Whether path is a mountpoint in /proc/mounts. */
+static bool is_mounted(const char *path)
+{
+	char line[4096], dev[4096], mnt[4096];
+	bool found = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%4095s %4095s", dev, mnt) == 2 &&
+		    !strcmp(mnt, path))
+			found = true;
+	fclose(f);
+	return found;
+}
+
 static int run_sqlitefs(void)
 {
 	int fd;
@@ -3501,6 +3518,18 @@ static int run_sqlitefs(void)
 		goto out;
 	run_one(ro_suite());
 	umount_and_check("after the read-only mount");
+
+	/* SIGTERM is a clean stop: unmounted, everything stored, exit 0 */
+	if (!step(mnt_mount(&m, MOUNT_OPTS) == 0, "mount for SIGTERM"))
+		goto out;
+	fd = open(mp(&m, "term"), O_WRONLY | O_CREAT, 0644);
+	step(fd >= 0 && write(fd, "term", 4) == 4 && close(fd) == 0,
+	     "write a file, no fsync");
+	step(mnt_stop(&m, SIGTERM) == 0, "daemon exits 0 on SIGTERM");
+	step(!is_mounted(m.path), "SIGTERM unmounted");
+	sql_is("SELECT size FROM listing WHERE path='/term'", "4",
+	       "the unsynced file is stored at SIGTERM");
+	step(mnt_check_db(&m) == 0, "integrity after SIGTERM");
 out:
 	if (tap_failed)
 		mnt_dump_log(&m);

@@ -154,6 +154,25 @@ int mnt_umount(struct mnt *m)
 	return 0;
 }
 
+int mnt_stop(struct mnt *m, int sig)
+{
+	int i, st;
+
+	if (!m->pid)
+		return -1;
+	kill(m->pid, sig);
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+			m->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "mount_util: daemon ignored signal %d\n", sig);
+	mnt_kill(m, SIGKILL);
+	return -1;
+}
+
 int mnt_kill(struct mnt *m, int sig)
 {
 	char cmd[PATH_MAX + 64];

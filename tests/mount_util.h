@@ -39,6 +39,12 @@ int mnt_mount(struct mnt *m, const char *opts);
  */
 int mnt_umount(struct mnt *m);
 
+/*
+ * Sends sig to the daemon and waits (10 s at most) for it to unmount and
+ * exit; returns its exit status, or -1 if it died of a signal or hung.
+ */
+int mnt_stop(struct mnt *m, int sig);
+
 /* Kills the daemon with sig and lazily unmounts; returns 0 or -1. */
 int mnt_kill(struct mnt *m, int sig);
 
