@@ -470,15 +470,12 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_write(req, (size_t) n);
 }
 
-static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	(void) ino;
-	(void) fi;
-	fuse_reply_err(req, 0);
-}
-
-static void fs_release(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+/*
+ * flush, release and releasedir: open files and directories keep no state
+ * here, and data is committed by fsync or the commit timer.
+ */
+static void fs_no_state(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
 {
 	(void) ino;
 	(void) fi;
@@ -636,14 +633,6 @@ static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	readdir_common(req, ino, size, off, 1);
 }
 
-static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	(void) ino;
-	(void) fi;
-	fuse_reply_err(req, 0);
-}
-
 static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
@@ -738,13 +727,13 @@ static const struct fuse_lowlevel_ops ops = {
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,
-	.flush = fs_flush,
-	.release = fs_release,
+	.flush = fs_no_state,
+	.release = fs_no_state,
 	.fsync = fs_fsync,
 	.opendir = fs_opendir,
 	.readdir = fs_readdir,
 	.readdirplus = fs_readdirplus,
-	.releasedir = fs_releasedir,
+	.releasedir = fs_no_state,
 	.fsyncdir = fs_fsyncdir,
 	.statfs = fs_statfs,
 	.setxattr = fs_setxattr,
