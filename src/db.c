@@ -618,8 +618,9 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 		return rc;
 	if (dir.nlink == 0)
 		return -ENOENT; /* removed while somebody sits in it */
-	if (dentry_get(db, parent, name, &id, &ino) == 0)
-		return -EEXIST;
+	rc = dentry_get(db, parent, name, &id, &ino);
+	if (rc != -ENOENT)
+		return rc == 0 ? -EEXIST : rc;
 
 	memset(&in, 0, sizeof(in));
 	in.mode = mode;
@@ -997,6 +998,15 @@ int db_purge_orphans(struct db *db)
 /* --- blocks ------------------------------------------------------------ */
 
 /*
+ * The number of blocks of bs bytes that x bytes start in: x / bs rounded
+ * up, without the overflow of (x + bs - 1) / bs for sizes near 2^63.
+ */
+static int64_t blocks_ceil(int64_t x, int64_t bs)
+{
+	return x / bs + (x % bs != 0);
+}
+
+/*
  * Loads block b of ino into buf, zero-filled to block_size.  Returns the
  * stored length (0 for a hole) or -errno.
  */
@@ -1119,7 +1129,7 @@ static int block_zero_range(struct db *db, struct inode *in, int64_t b,
 static int data_truncate(struct db *db, struct inode *in, int64_t newsize)
 {
 	int64_t bs = db->block_size;
-	int64_t first = (newsize + bs - 1) / bs;
+	int64_t first = blocks_ceil(newsize, bs);
 	int rc;
 
 	if (newsize >= in->size)
@@ -1142,7 +1152,7 @@ static int data_read(struct db *db, const struct inode *in, int64_t off,
 	memset(buf, 0, size);
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, off / bs);
-	sqlite3_bind_int64(s, 3, (end + bs - 1) / bs);
+	sqlite3_bind_int64(s, 3, blocks_ceil(end, bs));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t start = sqlite3_column_int64(s, 0) * bs;
 		const char *p = sqlite3_column_blob(s, 1);
@@ -1404,7 +1414,7 @@ static int data_allocate(struct db *db, struct inode *in, int64_t off,
 	int64_t bs = db->block_size, b;
 	int rc = 0;
 
-	for (b = off / bs; b * bs < end && rc == 0; b++) {
+	for (b = off / bs; b <= (end - 1) / bs && rc == 0; b++) {
 		int64_t want = in->size - b * bs < bs ? in->size - b * bs : bs;
 		int old = block_len(db, in->ino, b);
 
@@ -1426,7 +1436,7 @@ static int data_allocate(struct db *db, struct inode *in, int64_t off,
 static int data_punch(struct db *db, struct inode *in, int64_t off, int64_t end)
 {
 	int64_t bs = db->block_size;
-	int64_t first = (off + bs - 1) / bs, last = end / bs;
+	int64_t first = blocks_ceil(off, bs), last;
 	int rc = 0;
 
 	if (end > in->size)
@@ -1538,7 +1548,7 @@ static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
 	s = stmt(db, S_BLOCKS_LEN_RANGE);
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, b);
-	sqlite3_bind_int64(s, 3, (in->size + bs - 1) / bs);
+	sqlite3_bind_int64(s, 3, blocks_ceil(in->size, bs));
 	next = b;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(s, 0) != next)
@@ -1554,7 +1564,10 @@ static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
 	rc = done(db, s, rc);
 	if (rc < 0)
 		return rc;
-	next = next < 0 ? -1 - next : next * bs;
+	if (next < 0)
+		next = -1 - next;
+	else /* past the last block: the hole at EOF (no overflow) */
+		next = next > (in->size - 1) / bs ? in->size : next * bs;
 	if (next < off)
 		next = off;
 	return next < in->size ? next : in->size;
@@ -1738,10 +1751,13 @@ static int check_xattr_name(const char *name)
 	if (len > 255)
 		return -ERANGE;
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (!strncmp(name, ns[i], strlen(ns[i])) && len > strlen(ns[i]))
-			return 0;
+		if (!strncmp(name, ns[i], strlen(ns[i])))
+			return len > strlen(ns[i]) ? 0 : -EINVAL;
 	return -EOPNOTSUPP;
 }
+
+static ssize_t xattr_get_locked(struct db *db, int64_t ino, const char *name,
+				void *buf, size_t size);
 
 static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 			   const void *value, size_t size, int flags)
@@ -1752,6 +1768,11 @@ static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 
 	if (rc < 0)
 		return rc;
+	if ((flags & DB_XATTR_CREATE) && (flags & DB_XATTR_REPLACE)) {
+		/* both: as ext4, whichever the current state contradicts */
+		rc = (int) xattr_get_locked(db, ino, name, NULL, 0);
+		return rc >= 0 ? -EEXIST : rc;
+	}
 	if (flags & DB_XATTR_CREATE)
 		s = stmt(db, S_XATTR_NEW);
 	else if (flags & DB_XATTR_REPLACE)
@@ -1781,8 +1802,6 @@ int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 		return rc;
 	if (size > DB_XATTR_SIZE_MAX)
 		return -E2BIG;
-	if ((flags & DB_XATTR_CREATE) && (flags & DB_XATTR_REPLACE))
-		return -EINVAL;
 	rc = op_begin(db);
 	if (rc < 0)
 		return rc;
@@ -1790,23 +1809,14 @@ int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 	return (int) op_end(db, rc);
 }
 
-ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
-		    size_t size)
+/* The value of xattr name of ino, as db_getxattr(); the lock is held. */
+static ssize_t xattr_get_locked(struct db *db, int64_t ino, const char *name,
+				void *buf, size_t size)
 {
-	sqlite3_stmt *s;
-	struct inode in;
-	ssize_t rc = check_xattr_name(name);
+	sqlite3_stmt *s = stmt(db, S_XATTR_GET);
+	ssize_t rc;
 
-	if (rc == -EOPNOTSUPP)
-		return -ENODATA;
-	if (rc < 0)
-		return rc;
-	pthread_mutex_lock(&db->lock);
-	rc = inode_get(db, (int64_t) ino, &in);
-	if (rc < 0)
-		goto out_unlock;
-	s = stmt(db, S_XATTR_GET);
-	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	sqlite3_bind_int64(s, 1, ino);
 	bind_name(s, 2, name);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -1826,7 +1836,23 @@ ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
 	} else {
 		rc = done(db, s, (int) rc);
 	}
-out_unlock:
+	return rc;
+}
+
+ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
+		    size_t size)
+{
+	struct inode in;
+	ssize_t rc = check_xattr_name(name);
+
+	if (rc == -EOPNOTSUPP)
+		return -ENODATA;
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc == 0)
+		rc = xattr_get_locked(db, (int64_t) ino, name, buf, size);
 	pthread_mutex_unlock(&db->lock);
 	return rc;
 }

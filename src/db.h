@@ -178,10 +178,11 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 #define DB_FALLOC_PUNCH_HOLE 0x02
 
 /*
- * Allocates (stores zeros in the holes of) [off, off+len), growing the
- * file unless DB_FALLOC_KEEP_SIZE; with DB_FALLOC_PUNCH_HOLE (which needs
- * KEEP_SIZE) turns the range into a hole instead.  -EOPNOTSUPP for other
- * modes.
+ * Allocates [off, off+len): stores zeros in the holes of the blocks it
+ * touches, growing the file to off+len unless DB_FALLOC_KEEP_SIZE, which
+ * allocates only within the current size (a block never lies past EOF).
+ * With DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into
+ * a hole instead.  -EOPNOTSUPP for other modes.
  */
 int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len);
 

@@ -12,8 +12,9 @@
  * "doomed"; its rows are deleted when the count reaches zero (db_forget).
  * Those still doomed at unmount are deleted by db_purge_orphans().
  *
- * Lock rules: fs->lock guards refs and doomed; it is never held across a
- * db_* call except db_forget, which never calls back.
+ * Lock rules: fs->lock guards refs and doomed and is never held while
+ * calling db_*.  It is taken inside db_readdir()'s callback, under the
+ * database lock, so the order is: database lock, then fs->lock.
  */
 #include "fs_ops.h"
 
@@ -21,11 +22,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lookup.h"
+
+/* The most one copy_file_range request copies. */
+#define FS_COPY_MAX ((size_t) 64 << 20)
 
 struct fs {
 	struct db *db;
@@ -123,7 +128,7 @@ static void *committer(void *arg)
 
 	pthread_mutex_lock(&fs->timer);
 	while (!fs->stopping) {
-		clock_gettime(CLOCK_REALTIME, &at);
+		clock_gettime(CLOCK_MONOTONIC, &at);
 		at.tv_sec += fs->cfg.commit_interval;
 		pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
 		if (fs->stopping)
@@ -137,6 +142,21 @@ static void *committer(void *arg)
 	}
 	pthread_mutex_unlock(&fs->timer);
 	return NULL;
+}
+
+/* Starts the committer with every signal blocked: they are the loop's. */
+static void start_committer(struct fs *fs)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&fs->committer, NULL, committer, fs) == 0)
+		fs->committer_running = 1;
+	else
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: no commit timer: changes "
+				       "are committed on fsync and unmount\n");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
@@ -154,9 +174,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 
-	if (!fs->cfg.readonly && fs->cfg.commit_interval &&
-	    pthread_create(&fs->committer, NULL, committer, fs) == 0)
-		fs->committer_running = 1;
+	if (!fs->cfg.readonly && fs->cfg.commit_interval)
+		start_committer(fs);
 }
 
 static void fs_destroy(void *userdata)
@@ -526,6 +545,10 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	/* a short count is allowed, and callers loop: bound the time one
+	 * copy holds the database (and the reply's 32-bit count) */
+	if (len > FS_COPY_MAX)
+		len = FS_COPY_MAX;
 	n = db_copy_range(fs_of(req)->db, ino_in, off_in, ino_out, off_out,
 			  len);
 	if (n < 0)
@@ -754,6 +777,7 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)
 struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 {
 	struct fs *fs = calloc(1, sizeof(*fs));
+	pthread_condattr_t attr;
 
 	if (!fs)
 		return NULL;
@@ -767,7 +791,10 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 	}
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->timer, NULL);
-	pthread_cond_init(&fs->wake, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&fs->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	return fs;
 }
 

@@ -14,11 +14,10 @@
 #include "db.h"
 
 struct fs_config {
-	double timeout;	     /* attribute and entry cache, seconds */
-	enum db_atime atime; /* when reads update atime */
-	unsigned
-		commit_interval; /* seconds between batch commits, 0: each op */
-	int readonly;		 /* mounted read-only */
+	double timeout;		  /* attribute and entry cache, seconds */
+	enum db_atime atime;	  /* when reads update atime */
+	unsigned commit_interval; /* seconds between batch commits, > 0 */
+	int readonly;		  /* mounted read-only */
 };
 
 struct fs;

@@ -2,11 +2,13 @@
  * main.c - sqlitefs command line: check the database, mount, serve, unmount
  *
  * sqlitefs [options] DATABASE MOUNTPOINT, the order mount.fuse3 and
- * /etc/fstab use.  Everything that can be refused is checked before the
- * mount, with one line on stderr and a non-zero exit, leaving the database
- * as it was.  The database is opened for real only after daemonizing
- * (SQLite connections must not cross fork), under an flock(2) on the
- * database file held from the first check to the exit: that lock is what
+ * /etc/fstab use.  Everything that can be refused (options, a missing
+ * mountpoint, a database that is missing, not ours, newer or in use) is
+ * checked before the mount, with one line on stderr and a non-zero exit,
+ * leaving the database as it was.  The database is opened for real only
+ * after daemonizing (SQLite connections must not cross fork); a failure
+ * there goes to syslog.  An flock(2) on the database file, held from the
+ * first check to the exit, is what
  * keeps a second daemon off the same database.
  */
 #include "fs_ops.h"
@@ -199,7 +201,7 @@ static void check_database(struct options *o)
 static void parse_args(struct fuse_args *args, struct options *o,
 		       struct fuse_cmdline_opts *copts)
 {
-	char *fsname;
+	char *fsname, *opt;
 	char *real;
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
@@ -230,10 +232,16 @@ static void parse_args(struct fuse_args *args, struct options *o,
 		free(o->database);
 		o->database = real;
 	}
-	if (asprintf(&fsname, "-ofsname=%s,default_permissions", o->database) <
-		    0 ||
+	/* fsname= shows the database in mount(8) and df(1); commas and
+	 * backslashes in its path are escaped for the -o parser */
+	fsname = NULL;
+	if (asprintf(&opt, "fsname=%s", o->database) < 0 ||
+	    fuse_opt_add_opt_escaped(&fsname, opt) < 0 ||
+	    fuse_opt_add_opt(&fsname, "default_permissions") < 0 ||
+	    fuse_opt_add_arg(args, "-o") < 0 ||
 	    fuse_opt_add_arg(args, fsname) < 0)
 		die("out of memory");
+	free(opt);
 	free(fsname);
 }
 
@@ -254,7 +262,8 @@ static int serve(struct options *o, struct fuse_args *args,
 		fprintf(stderr, "sqlitefs: cannot set signal handlers\n");
 		goto out_destroy;
 	}
-	if (fuse_session_mount(se, o->mountpoint) != 0)
+	/* libfuse's absolute path: the daemon chdirs to / */
+	if (fuse_session_mount(se, copts->mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
 
 	if (!copts->foreground) {

@@ -2,8 +2,8 @@
 --
 -- This file is the one source of the format: scripts/mkfs.sh feeds it to
 -- the sqlite3 shell and the daemon's unit tests build databases from it.
--- Changing the format means bumping user_version below and FORMAT_VERSION
--- in src/db.c.
+-- Changing the format means bumping user_version below and
+-- DB_FORMAT_VERSION in src/db.h.
 --
 -- Invariants the daemon keeps:
 --  * inode 1 is the root directory; no dentry names it, its ".." is itself.

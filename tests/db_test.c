@@ -1528,6 +1528,56 @@ START_TEST(test_holes)
 }
 END_TEST
 
+/*
+ * Offsets near the largest file size (2^63 - 1): rounding a size up to
+ * whole blocks must not overflow, or truncate and punch delete the whole
+ * file, fallocate never ends and reads find nothing.
+ */
+START_TEST(test_near_max_size)
+{
+	const off_t max = INT64_MAX;
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+	struct stat st;
+	char *buf;
+
+	put(f, 0, "important", 9);
+	memset(&st, 0, sizeof(st));
+	st.st_size = max;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_SIZE, &st), 0);
+	st.st_size = max - 1;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_SIZE, &st), 0);
+	assert_bytes(f, 0, "important", 9);
+
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
+			     max - 200, 10),
+		0);
+	assert_bytes(f, 0, "important", 9);
+
+	put(f, max - 100, "XYZ", 3);
+	buf = get(f, max - 100, 3);
+	ck_assert_mem_eq(buf, "XYZ", 3);
+	free(buf);
+	ck_assert_int_eq(db_lseek(db, f, max - 100, SEEK_DATA), max - 100);
+	ck_assert_int_ge(db_lseek(db, f, max - 100, SEEK_HOLE), max - 97);
+	ck_assert_int_le(db_lseek(db, f, max - 100, SEEK_HOLE), max - 1);
+
+	/* allocating the last bytes ends, and stores one short block */
+	st.st_size = max;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_SIZE, &st), 0);
+	ck_assert_int_eq(db_fallocate(db, f, 0, max - 11, 10), 0);
+	ck_assert_int_eq(size_of(f), max);
+	ck_assert_int_eq(db_sync(db), 0);
+	ck_assert_int_eq(sql_int("SELECT min(length(bytes)) >= 0 AND "
+				 "(SELECT stored FROM inode WHERE ino = ?1) = "
+				 "(SELECT sum(length(bytes)) FROM data "
+				 "WHERE ino = ?1) FROM data WHERE ino = ?1",
+				 f),
+			 1);
+	assert_bytes(f, 0, "important", 9);
+}
+END_TEST
+
 START_TEST(test_sparse_huge)
 {
 	unsigned bs = db_block_size(db);
@@ -2236,9 +2286,14 @@ START_TEST(test_xattr_flags)
 	ck_assert_int_eq(db_getxattr(db, f, "user.k", buf, sizeof(buf)), 1);
 	ck_assert_mem_eq(buf, "4", 1);
 	ck_assert_int_eq(db_getxattr(db, f, "user.j", buf, sizeof(buf)), 1);
+	/* both flags, as ext4: EEXIST if present, ENODATA if absent */
 	ck_assert_int_eq(db_setxattr(db, f, "user.k", "x", 1,
 				     DB_XATTR_CREATE | DB_XATTR_REPLACE),
-			 -EINVAL);
+			 -EEXIST);
+	ck_assert_int_eq(db_setxattr(db, f, "user.none", "x", 1,
+				     DB_XATTR_CREATE | DB_XATTR_REPLACE),
+			 -ENODATA);
+	ck_assert_int_eq(db_setxattr(db, f, "user.", "x", 1, 0), -EINVAL);
 	ck_assert_int_eq(db_setxattr(db, 999999, "user.k", "x", 1, 0), -ENOENT);
 }
 END_TEST
@@ -2851,6 +2906,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_read_eof);
 	tcase_add_test(tc, test_holes);
 	tcase_add_test(tc, test_sparse_huge);
+	tcase_add_test(tc, test_near_max_size);
 	tcase_add_test(tc, test_write_limits);
 	tcase_add_test(tc, test_truncate_shrink_grow);
 	tcase_add_test(tc, test_st_blocks);
