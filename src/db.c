@@ -78,6 +78,7 @@ enum stmt_id {
 	S_XATTR_LIST,
 	S_XATTR_DELETE,
 	S_SETTING_GET,
+	S_MAX_INO,
 	S_PAGE_COUNT,
 	S_FREELIST_COUNT,
 	S_PAGE_SIZE,
@@ -98,9 +99,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_INODE_PUT] = "UPDATE inode SET mode = ?2, nlink = ?3, uid = ?4, "
 			"gid = ?5, rdev = ?6, size = ?7, stored = ?8, "
 			"atime = ?9, mtime = ?10, ctime = ?11 WHERE ino = ?1",
-	[S_INODE_NEW] = "INSERT INTO inode (mode, nlink, uid, gid, rdev, size, "
-			"atime, mtime, ctime, crtime, target) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?7, ?8)",
+	[S_INODE_NEW] =
+		"INSERT INTO inode (mode, nlink, uid, gid, rdev, size, "
+		"atime, mtime, ctime, crtime, target, ino) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?7, ?8, ?9)",
 	[S_INODE_DELETE] = "DELETE FROM inode WHERE ino = ?1 AND nlink = 0",
 	[S_ORPHANS_DELETE] = "DELETE FROM inode WHERE nlink = 0",
 	[S_INODE_COUNT] = "SELECT count(*) FROM inode",
@@ -152,6 +154,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_XATTR_LIST] = "SELECT name FROM xattr WHERE ino = ?1 ORDER BY name",
 	[S_XATTR_DELETE] = "DELETE FROM xattr WHERE ino = ?1 AND name = ?2",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_MAX_INO] = "SELECT max(ino) FROM inode",
 	[S_PAGE_COUNT] = "PRAGMA page_count",
 	[S_FREELIST_COUNT] = "PRAGMA freelist_count",
 	[S_PAGE_SIZE] = "PRAGMA page_size",
@@ -165,6 +168,9 @@ struct db {
 	unsigned block_size; /* bytes per data block */
 	int readonly;	     /* opened with DB_OPEN_READONLY */
 	int in_tx;	     /* the batch transaction is open */
+	int64_t next_ino;    /* the next inode number: never handed out twice in
+			   * one mount, even when SQLite rolls a batch back
+			   * (the kernel may still know the old inode) */
 	char *scratch;	     /* one block, for read-modify-write */
 };
 
@@ -647,10 +653,11 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 		bind_bytes(s, 8, target, (size_t) in.size);
 	else
 		sqlite3_bind_null(s, 8);
+	in.ino = db->next_ino++;
+	sqlite3_bind_int64(s, 9, in.ino);
 	rc = run(db, s);
 	if (rc < 0)
 		return rc;
-	in.ino = sqlite3_last_insert_rowid(db->conn);
 	rc = dentry_new(db, parent, name, in.ino);
 	if (rc == 0)
 		rc = inode_touch(db, parent, S_ISDIR(mode) ? 1 : 0, 1, now);
@@ -2024,6 +2031,12 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 			db->block_size);
 		return -EINVAL;
 	}
+	db->next_ino = query_int(db, S_MAX_INO);
+	if (db->next_ino < DB_ROOT_INO) {
+		set_err(err, errsz, "damaged: no root directory");
+		return -EINVAL;
+	}
+	db->next_ino++;
 	db->scratch = malloc(db->block_size);
 	return db->scratch ? 0 : -ENOMEM;
 }

@@ -1529,6 +1529,23 @@ START_TEST(test_holes)
 END_TEST
 
 /*
+ * An inode number is not handed out twice in one mount, even after the
+ * inode was deleted: the kernel may still hold pages cached under it.
+ */
+START_TEST(test_ino_not_reused)
+{
+	ino_t a = mkfile(DB_ROOT_INO, "a"), victim, b;
+	int gone;
+
+	ck_assert_int_eq(db_unlink(db, DB_ROOT_INO, "a", 0, &victim, &gone), 0);
+	ck_assert_int_eq(gone, 1);
+	ck_assert_int_eq(db_forget(db, a), 0);
+	b = mkfile(DB_ROOT_INO, "b");
+	ck_assert_uint_gt(b, a);
+}
+END_TEST
+
+/*
  * Offsets near the largest file size (2^63 - 1): rounding a size up to
  * whole blocks must not overflow, or truncate and punch delete the whole
  * file, fallocate never ends and reads find nothing.
@@ -2907,6 +2924,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_holes);
 	tcase_add_test(tc, test_sparse_huge);
 	tcase_add_test(tc, test_near_max_size);
+	tcase_add_test(tc, test_ino_not_reused);
 	tcase_add_test(tc, test_write_limits);
 	tcase_add_test(tc, test_truncate_shrink_grow);
 	tcase_add_test(tc, test_st_blocks);
