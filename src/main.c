@@ -160,7 +160,8 @@ static int lock_database(struct options *o)
 {
 	int fd = open(o->database, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
-	if (fd < 0 && !o->ro && (errno == EACCES || errno == EROFS)) {
+	if (fd < 0 && !o->ro &&
+	    (errno == EACCES || errno == EROFS || errno == EPERM)) {
 		fd = open(o->database, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			fprintf(stderr,

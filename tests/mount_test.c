@@ -3359,6 +3359,7 @@ static bool mounted(void)
 /* Unmounts and removes the temporary directory, once, from main only. */
 static void cleanup(void)
 {
+	char cmd[PATH_MAX + 32];
 	int st, i;
 
 	if (getpid() != main_pid || ref_mode || !m.dir[0])
@@ -3382,6 +3383,10 @@ static void cleanup(void)
 	}
 	if (!m.pid && mounted())
 		unmount_stray(m.path);
+	snprintf(cmd, sizeof(cmd), "chattr -i '%s' 2>/dev/null", m.db);
+	if (system(cmd) != 0) {
+		/* not immutable, or no chattr: rm -rf copes either way */
+	}
 	mnt_cleanup(&m);
 	m.dir[0] = '\0';
 }
@@ -3447,21 +3452,52 @@ static void check_listing(void)
 	       "listing: /persist/sparse");
 }
 
-/* Whether path is a mountpoint in /proc/mounts. */
-static bool is_mounted(const char *path)
+/* Whether the daemon's log holds text. */
+static bool log_has(const char *text)
 {
-	char line[4096], dev[4096], mnt[4096];
-	bool found = false;
-	FILE *f = fopen("/proc/mounts", "r");
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen(m.log, "r");
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%4095s %4095s", dev, mnt) == 2 &&
-		    !strcmp(mnt, path))
-			found = true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
 	fclose(f);
-	return found;
+	return strstr(buf, text) != NULL;
+}
+
+/*
+ * A database file the daemon cannot write (immutable, so even root
+ * cannot) is mounted read-only with a warning.
+ */
+static void write_protected_mount(void)
+{
+	char cmd[PATH_MAX + 32];
+	int fd;
+
+	snprintf(cmd, sizeof(cmd), "chattr +i '%s' 2>/dev/null", m.db);
+	if (system(cmd) != 0) {
+		printf("ok %d - write-protected database # SKIP no chattr +i "
+		       "here\n",
+		       ++tap_n);
+		return;
+	}
+	if (step(mnt_mount(&m, MOUNT_OPTS) == 0,
+		 "mount a write-protected database")) {
+		step(log_has("write-protected, mounting read-only"),
+		     "the daemon warns it mounts read-only");
+		fd = open(mp(&m, "new"), O_WRONLY | O_CREAT, 0644);
+		step(fd < 0 && errno == EROFS,
+		     "writes fail with EROFS on a write-protected database");
+		if (fd >= 0)
+			close(fd);
+		step(access(mp(&m, "term"), R_OK) == 0,
+		     "reads work on a write-protected database");
+		umount_and_check("after the write-protected mount");
+	}
+	snprintf(cmd, sizeof(cmd), "chattr -i '%s'", m.db);
+	step(system(cmd) == 0, "chattr -i");
 }
 
 static int run_sqlitefs(void)
@@ -3526,10 +3562,12 @@ static int run_sqlitefs(void)
 	step(fd >= 0 && write(fd, "term", 4) == 4 && close(fd) == 0,
 	     "write a file, no fsync");
 	step(mnt_stop(&m, SIGTERM) == 0, "daemon exits 0 on SIGTERM");
-	step(!is_mounted(m.path), "SIGTERM unmounted");
+	step(!mounted(), "SIGTERM unmounted");
 	sql_is("SELECT size FROM listing WHERE path='/term'", "4",
 	       "the unsynced file is stored at SIGTERM");
 	step(mnt_check_db(&m) == 0, "integrity after SIGTERM");
+
+	write_protected_mount();
 out:
 	if (tap_failed)
 		mnt_dump_log(&m);
