@@ -3500,6 +3500,31 @@ static void write_protected_mount(void)
 	step(system(cmd) == 0, "chattr -i");
 }
 
+/* -o noatime: a read leaves atime alone, even when relatime would not. */
+static void noatime_mount(void)
+{
+	struct timespec ts[2] = {{.tv_sec = 1000}, {.tv_nsec = UTIME_OMIT}};
+	struct stat st;
+	char buf[4];
+	int fd;
+
+	if (!step(mnt_mount(&m, "noatime," MOUNT_OPTS) == 0,
+		  "mount with -o noatime"))
+		return;
+	fd = open(mp(&m, "term"), O_RDONLY);
+	step(fd >= 0 && futimens(fd, ts) == 0 && close(fd) == 0,
+	     "set an old atime");
+	fd = open(mp(&m, "term"), O_RDONLY);
+	step(fd >= 0 && read(fd, buf, sizeof(buf)) == 4 && close(fd) == 0,
+	     "read the file");
+	step(stat(mp(&m, "term"), &st) == 0 && st.st_atime == 1000,
+	     "noatime: the read did not update atime");
+	umount_and_check("after the noatime mount");
+	sql_is("SELECT i.atime FROM inode i JOIN listing l ON l.ino = i.ino "
+	       "WHERE l.path = '/term'",
+	       "1000000000000", "noatime: atime stored unchanged");
+}
+
 static int run_sqlitefs(void)
 {
 	int fd;
@@ -3568,6 +3593,7 @@ static int run_sqlitefs(void)
 	step(mnt_check_db(&m) == 0, "integrity after SIGTERM");
 
 	write_protected_mount();
+	noatime_mount();
 out:
 	if (tap_failed)
 		mnt_dump_log(&m);
