@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +76,9 @@ int mnt_mount(struct mnt *m, const char *opts)
 		return -1;
 	if (pid == 0) {
 		int fd = open(m->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		/* a test that dies (abort, sanitizer) takes its mount along */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 		if (fd >= 0) {
 			dup2(fd, 1);
