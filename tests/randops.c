@@ -1887,7 +1887,7 @@ static bool setup(struct run *r)
 			return fail(r, "mkdir %s: %s", r->root[FS],
 				    strerror(errno));
 	} else {
-		if (mnt_init(&r->m, NULL) < 0)
+		if (mnt_init(&r->m, getenv("RANDOPS_MKFS_ARGS")) < 0)
 			return fail(r, "mkfs failed");
 		if (mnt_mount(&r->m, mount_opts) < 0)
 			return fail(r, "the daemon did not mount");
