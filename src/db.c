@@ -42,7 +42,6 @@
 enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
-	S_ROLLBACK,
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_ROLLBACK_TO,
@@ -91,7 +90,6 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
 	[S_SAVEPOINT] = "SAVEPOINT op",
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",

@@ -134,7 +134,7 @@ static void *committer(void *arg)
 		if (fs->stopping)
 			break;
 		pthread_mutex_unlock(&fs->timer);
-		rc = db_dirty(fs->db) ? db_sync(fs->db) : 0;
+		rc = db_sync(fs->db); /* 0 at once if nothing is pending */
 		if (rc < 0)
 			fuse_log(FUSE_LOG_ERR, "sqlitefs: commit: %s\n",
 				 strerror(-rc));
