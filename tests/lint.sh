@@ -20,7 +20,8 @@ if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
 	echo "lint: fs_ops.c contains SQL"; fail=1
 fi
 if command -v clang-format >/dev/null 2>&1; then
-	for f in "$1"/src/*.c "$1"/src/*.h "$1"/tests/*.c "$1"/tests/*.h; do
+	for f in "$1"/src/*.c "$1"/src/*.h "$1"/tests/*.c "$1"/tests/*.h \
+		"$1"/bench/*.c; do
 		if ! clang-format --style=file:"$1/.clang-format" --dry-run \
 			--Werror "$f" >/dev/null 2>&1; then
 			echo "lint: $f is not clang-format clean"; fail=1

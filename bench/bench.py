@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""bench.py - sqlitefs side by side with libfuse's passthrough_ll.
+
+Run through scripts/bench.sh, which installs fio, builds sqlitefs,
+benchtool and passthrough_ll, then calls this with their paths.
+
+Each round mounts a fresh sqlitefs database and a fresh passthrough_ll
+over a directory on the same disk, and runs every workload on both, the
+order alternating per round (A B, B A, ...).  It prints per workload the
+median of each and the speed ratio sqlitefs / passthrough_ll (above 1:
+sqlitefs is faster; for timed workloads that is the inverse of the ratio
+of times).  --scale and --space run the scale and space checks of
+sqlitefs alone.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+MiB = 1 << 20
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def timed(cmd, **kw):
+    t0 = time.monotonic()
+    run(cmd, **kw)
+    return time.monotonic() - t0
+
+
+def tool_seconds(cmd):
+    out = run(cmd, stdout=subprocess.PIPE, text=True).stdout
+    vals = dict(line.split(None, 1) for line in out.splitlines())
+    return float(vals["seconds"])
+
+
+def peak_rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def dir_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+class Mount:
+    """A filesystem under test, mounted in the foreground as a child."""
+
+    def __init__(self, name, cmd, mnt):
+        self.name, self.cmd, self.mnt = name, cmd, mnt
+        self.proc = None
+
+    def __enter__(self):
+        os.makedirs(self.mnt, exist_ok=True)
+        self.proc = subprocess.Popen(self.cmd)
+        deadline = time.monotonic() + 10
+        while not os.path.ismount(self.mnt):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: mount failed: {self.cmd}")
+            time.sleep(0.02)
+        return self
+
+    def rss(self):
+        return peak_rss_kib(self.proc.pid)
+
+    def __exit__(self, *exc):
+        for _ in range(100):
+            if subprocess.run(["fusermount3", "-u", self.mnt],
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                break
+            time.sleep(0.1)
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return False
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.work = os.path.abspath(args.work)
+        self.tool = args.benchtool
+        os.makedirs(self.work, exist_ok=True)
+        self.tar = os.path.join(self.work, "include.tar")
+        if not os.path.exists(self.tar):
+            run(["tar", "-cf", self.tar, "-C", "/usr", "include"])
+        self.seq_mib = args.seq_mib
+        self.rand_mib = args.rand_mib
+
+    # --- the two filesystems ---------------------------------------------
+
+    def sqlitefs(self, tag="sq"):
+        db = os.path.join(self.work, tag + ".db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.unlink(db + suffix)
+        run([self.a.mkfs] + self.a.mkfs_args.split() + [db],
+            stdout=subprocess.DEVNULL)
+        mnt = os.path.join(self.work, "mnt_" + tag)
+        cmd = [self.a.sqlitefs, "-f"]
+        if self.a.sqlitefs_opts:
+            cmd += ["-o", self.a.sqlitefs_opts]
+        m = Mount("sqlitefs", cmd + [db, mnt], mnt)
+        m.db = db
+        return m
+
+    def passthrough(self):
+        src = os.path.join(self.work, "pt_src")
+        shutil.rmtree(src, ignore_errors=True)
+        os.makedirs(src)
+        mnt = os.path.join(self.work, "mnt_pt")
+        cmd = [self.a.passthrough, "-f", "-o", "writeback", "-o",
+               "cache=always", "-o", "source=" + src, mnt]
+        m = Mount("passthrough_ll", cmd, mnt)
+        m.src = src
+        return m
+
+    # --- workloads ----------------------------------------------------------
+
+    def fio(self, mnt, name, rw, bs, mib, extra=()):
+        cmd = ["fio", "--name=" + name, "--directory=" + mnt,
+               "--filename=" + name, "--rw=" + rw, "--bs=" + bs,
+               "--size=%dM" % mib, "--ioengine=psync", "--iodepth=1",
+               "--output-format=json"] + list(extra)
+        t0 = time.monotonic()
+        out = run(cmd, stdout=subprocess.PIPE, text=True).stdout
+        wall = time.monotonic() - t0
+        job = json.loads(out[out.index("{"):])["jobs"][0]
+        ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+        return wall, ios
+
+    def workloads(self, m):
+        """Runs every workload on mount m; returns {name: value}."""
+        mnt, r = m.mnt, {}
+        tool = self.tool
+        # sequential: 1 MiB writes then fsync, read back after a drop
+        wall, _ = self.fio(mnt, "seq", "write", "1M", self.seq_mib,
+                           ["--end_fsync=1"])
+        r["seq_write"] = self.seq_mib / wall
+        drop_caches()
+        wall, _ = self.fio(mnt, "seq", "read", "1M", self.seq_mib)
+        r["seq_read"] = self.seq_mib / wall
+        os.unlink(os.path.join(mnt, "seq"))
+        # random 4 KiB: lay the file out, then read and write at random
+        self.fio(mnt, "rand", "write", "1M", self.rand_mib, ["--end_fsync=1"])
+        drop_caches()
+        wall, ios = self.fio(mnt, "rand", "randread", "4k", self.rand_mib,
+                             ["--runtime=%d" % self.a.runtime,
+                              "--time_based"])
+        r["rand_read_4k"] = ios / wall
+        wall, ios = self.fio(mnt, "rand", "randwrite", "4k", self.rand_mib,
+                             ["--runtime=%d" % self.a.runtime,
+                              "--time_based", "--end_fsync=1"])
+        r["rand_write_4k"] = ios / wall
+        os.unlink(os.path.join(mnt, "rand"))
+        # metadata: a tree of small files, walked with cold caches
+        small = os.path.join(mnt, "small")
+        os.mkdir(small)
+        nd, nf = self.a.dirs, self.a.files
+        r["small_files_create"] = nd * nf / tool_seconds(
+            [tool, "create", small, str(nd), str(nf), "4096"])
+        drop_caches()
+        r["stat_all"] = (nd * nf + nd + 1) / tool_seconds(
+            [tool, "statall", small])
+        drop_caches()
+        r["ls_lR"] = timed(["ls", "-lR", small], stdout=subprocess.DEVNULL)
+        # a real source tree (after a drop: passthrough_ll holds a
+        # descriptor per inode the kernel knows, and the limit is 20000)
+        drop_caches()
+        untar = os.path.join(mnt, "untar")
+        os.mkdir(untar)
+        r["untar"] = timed(["tar", "-xf", self.tar, "-C", untar])
+        r["rm_rf"] = timed(["rm", "-rf", untar])
+        # mmap
+        mib = self.a.mmap_mib
+        r["mmap"] = mib / tool_seconds(
+            [tool, "mmap", os.path.join(mnt, "map"), str(mib)])
+        return r
+
+    def round(self, fs):
+        with fs as m:
+            r = self.workloads(m)
+            r["rss_mib"] = m.rss() / 1024
+        if hasattr(m, "db"):
+            r["db_mib"] = os.path.getsize(m.db) / MiB
+            wal = m.db + "-wal"
+            r["wal_mib"] = (os.path.getsize(wal) if os.path.exists(wal)
+                            else 0) / MiB
+        else:
+            r["db_mib"] = dir_bytes(m.src) / MiB
+            r["wal_mib"] = 0.0
+        return r
+
+    # --- the side-by-side run -------------------------------------------
+
+    UNITS = [("seq_write", "MiB/s", 0), ("seq_read", "MiB/s", 0),
+             ("rand_read_4k", "IOPS", 0), ("rand_write_4k", "IOPS", 0),
+             ("small_files_create", "files/s", 0),
+             ("stat_all", "names/s", 0), ("ls_lR", "s", 1),
+             ("untar", "s", 1), ("rm_rf", "s", 1), ("mmap", "MiB/s", 0)]
+
+    def compare(self):
+        results = {"sqlitefs": [], "passthrough_ll": []}
+        for i in range(self.a.rounds):
+            order = [self.sqlitefs, self.passthrough]
+            if i % 2:
+                order.reverse()
+            for make in order:
+                fs = make()
+                log(f"round {i + 1}/{self.a.rounds}: {fs.name}")
+                r = self.round(fs)
+                log("  " + " ".join(f"{k}={v:.4g}" for k, v in r.items()))
+                results[fs.name].append(r)
+        print(f"\nsqlitefs vs passthrough_ll (-o writeback -o cache=always), "
+              f"median of {self.a.rounds} rounds")
+        print(f"{'workload':<20}{'unit':>8}{'sqlitefs':>12}"
+              f"{'passthrough':>13}{'speed ratio':>13}")
+        for name, unit, is_time in self.UNITS:
+            sq = statistics.median(r[name] for r in results["sqlitefs"])
+            pt = statistics.median(r[name] for r in results["passthrough_ll"])
+            ratio = pt / sq if is_time else sq / pt
+            print(f"{name:<20}{unit:>8}{sq:>12.4g}{pt:>13.4g}{ratio:>13.2f}")
+        for name, unit in (("rss_mib", "MiB"), ("db_mib", "MiB"),
+                           ("wal_mib", "MiB")):
+            sq = max(r[name] for r in results["sqlitefs"])
+            pt = max(r[name] for r in results["passthrough_ll"])
+            label = {"rss_mib": "peak RSS", "db_mib": "stored size",
+                     "wal_mib": "WAL size"}[name]
+            print(f"{label:<20}{unit:>8}{sq:>12.4g}{pt:>13.4g}")
+        print("(stored size: the database file, and the backing directory "
+              "for passthrough_ll; maxima over the rounds)")
+
+    # --- scale and space checks ------------------------------------------
+
+    def scale(self):
+        nd, total, step = 1000, self.a.scale_files, self.a.scale_files // 10
+        with self.sqlitefs("scale") as m:
+            out = run([self.tool, "scale", m.mnt, str(nd),
+                       str(total // nd), str(step)],
+                      stdout=subprocess.PIPE, text=True).stdout
+            steps = [float(l.split()[2]) for l in out.splitlines()
+                     if l.startswith("step ")]
+            probe_big = self.probe(m.mnt, nd, total // nd)
+            rss = m.rss() / 1024
+        with self.sqlitefs("scale_small") as m:
+            run([self.tool, "scale", m.mnt, "10", "100", "1000"],
+                stdout=subprocess.DEVNULL)
+            probe_small = self.probe(m.mnt, 10, 100)
+        print(f"\nscale: {total} empty files in {nd} directories, "
+              f"steps of {step}")
+        print("  step seconds: " + " ".join(f"{s:.2f}" for s in steps))
+        print(f"  last step / first step: {steps[-1] / steps[0]:.2f} "
+              f"(target <= 2)")
+        print(f"  cold lstat of random names: {probe_big:.0f}/s at {total} "
+              f"files, {probe_small:.0f}/s at 1000 "
+              f"(ratio {probe_big / probe_small:.2f}, target >= 1 "
+              f"within noise)")
+        print(f"  peak RSS {rss:.1f} MiB")
+
+    def probe(self, mnt, nd, nf):
+        drop_caches()
+        n = self.a.probes
+        return n / tool_seconds([self.tool, "probe", mnt, str(nd), str(nf),
+                                 str(n)])
+
+    def space(self):
+        mib = self.seq_mib
+        with self.sqlitefs("space") as m:
+            f = os.path.join(m.mnt, "big")
+            stop, wal_max = threading.Event(), [0]
+
+            def watch():
+                while not stop.is_set():
+                    try:
+                        wal_max[0] = max(wal_max[0],
+                                         os.path.getsize(m.db + "-wal"))
+                    except OSError:
+                        pass
+                    time.sleep(0.05)
+
+            t = threading.Thread(target=watch)
+            t.start()
+            self.fio(m.mnt, "big", "write", "1M", mib, ["--end_fsync=1"])
+            first = os.path.getsize(m.db)
+            free_full = os.statvfs(m.mnt).f_bfree
+            os.unlink(f)
+            fd = os.open(m.mnt, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            free_empty = os.statvfs(m.mnt).f_bfree
+            bs = os.statvfs(m.mnt).f_frsize
+            self.fio(m.mnt, "big", "write", "1M", mib, ["--end_fsync=1"])
+            second = os.path.getsize(m.db)
+            wal_plain = wal_max[0]
+            os.unlink(f)
+            # a reader holding a snapshot while writes go on
+            wal_max[0] = 0
+            reader = subprocess.Popen(
+                ["sqlite3", m.db],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+            reader.stdin.write("BEGIN; SELECT count(*) FROM inode;\n")
+            reader.stdin.flush()
+            self.fio(m.mnt, "big", "write", "1M", mib, ["--end_fsync=1"])
+            reader.stdin.write("COMMIT;\n.quit\n")
+            reader.stdin.close()
+            reader.wait()
+            wal_reader = wal_max[0]
+            os.unlink(f)
+            fd = os.open(m.mnt, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            self.fio(m.mnt, "big2", "write", "1M", 64, ["--end_fsync=1"])
+            stop.set()
+            t.join()
+            wal_after = os.path.getsize(m.db + "-wal")
+        print(f"\nspace: write {mib} MiB, delete, write again")
+        print(f"  database after the first write:  {first / MiB:.1f} MiB")
+        print(f"  database after the second write: {second / MiB:.1f} MiB "
+              f"(ratio to data {second / (mib * MiB):.3f}, target <= 1.15)")
+        print(f"  statfs free blocks full/emptied: {free_full * bs / MiB:.0f}"
+              f" / {free_empty * bs / MiB:.0f} MiB")
+        print(f"  largest WAL while writing: {wal_plain / MiB:.1f} MiB")
+        print(f"  largest WAL with a reader holding a snapshot: "
+              f"{wal_reader / MiB:.1f} MiB; after it let go: "
+              f"{wal_after / MiB:.1f} MiB")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sqlitefs", required=True)
+    p.add_argument("--mkfs", required=True)
+    p.add_argument("--passthrough", required=True)
+    p.add_argument("--benchtool", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--seq-mib", type=int, default=1024)
+    p.add_argument("--rand-mib", type=int, default=256)
+    p.add_argument("--runtime", type=int, default=10)
+    p.add_argument("--dirs", type=int, default=200)
+    p.add_argument("--files", type=int, default=98)
+    p.add_argument("--mmap-mib", type=int, default=64)
+    p.add_argument("--mkfs-args", default="")
+    p.add_argument("--sqlitefs-opts", default="")
+    p.add_argument("--scale", action="store_true",
+                   help="run the 1 000 000-file scale check")
+    p.add_argument("--scale-files", type=int, default=1000000)
+    p.add_argument("--probes", type=int, default=20000)
+    p.add_argument("--space", action="store_true",
+                   help="run the space and WAL checks")
+    p.add_argument("--no-compare", action="store_true",
+                   help="skip the side-by-side workloads")
+    a = p.parse_args()
+    b = Bench(a)
+    if not a.no_compare:
+        b.compare()
+    if a.space:
+        b.space()
+    if a.scale:
+        b.scale()
+
+
+if __name__ == "__main__":
+    main()
