@@ -1382,10 +1382,10 @@ static int file_get(struct db *db, int64_t ino, struct inode *in)
 }
 
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size)
+		 size_t size, int *allocated)
 {
 	struct inode in;
-	int64_t rc;
+	int64_t rc, stored;
 
 	if (off < 0)
 		return -EINVAL;
@@ -1401,8 +1401,11 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
+	stored = rc == 0 ? in.stored : 0;
 	if (rc == 0)
 		rc = data_write(db, &in, off, buf, size);
+	if (allocated)
+		*allocated = rc == 0 && in.stored != stored;
 	if (rc == 0) {
 		in.mtime = in.ctime = now_ns();
 		rc = inode_put(db, &in);
@@ -2046,7 +2049,9 @@ static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 		"PRAGMA foreign_keys = ON;"
 		"PRAGMA synchronous = FULL;"
 		"PRAGMA cache_size = -16384;"
-		"PRAGMA journal_size_limit = 67108864;";
+		"PRAGMA journal_size_limit = 67108864;"
+		"PRAGMA temp_store = MEMORY;"
+		"PRAGMA secure_delete = FAST;";
 	char *msg = NULL;
 	int rc;
 

@@ -169,9 +169,11 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 /*
  * Writes size bytes at off into regular file ino, growing it as needed and
  * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
+ * When allocated is not NULL, *allocated tells whether the bytes stored
+ * for the file (st_blocks) changed.
  */
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size);
+		 size_t size, int *allocated);
 
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01

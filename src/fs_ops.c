@@ -34,6 +34,7 @@
 
 struct fs {
 	struct db *db;
+	struct fuse_session *se; /* for notifications to the kernel */
 	struct fs_config cfg;
 	pthread_mutex_t lock;  /* guards refs and doomed */
 	struct lookup *refs;   /* kernel lookup count of each inode */
@@ -173,6 +174,11 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+	if (fs->cfg.writeback && !fs->cfg.readonly &&
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
@@ -479,22 +485,35 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct fs *fs = fs_of(req);
+	int allocated = 0;
 	ssize_t n;
 
 	(void) fi;
-	n = db_write(fs_of(req)->db, ino, off, buf, size);
-	if (n < 0)
+	n = db_write(fs->db, ino, off, buf, size, &allocated);
+	if (n < 0) {
 		fuse_reply_err(req, (int) -n);
-	else
-		fuse_reply_write(req, (size_t) n);
+		return;
+	}
+	fuse_reply_write(req, (size_t) n);
+	/*
+	 * With the writeback cache the kernel keeps size and times itself,
+	 * but not st_blocks: have it ask again.  (Attributes only: no page
+	 * locks are taken, so this is safe while the kernel writes back.)
+	 */
+	if (allocated && fs->cfg.writeback && fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
 /*
- * flush, release and releasedir: open files and directories keep no state
- * here, and data is committed by fsync or the commit timer.
+ * release: open files keep no state here, and data is committed by fsync
+ * or the commit timer.  flush, opendir and releasedir are left out: the
+ * kernel then stops sending them (flush and opendir answer ENOSYS), which
+ * saves a round trip per close and two per directory listing, and lets
+ * the kernel cache directory listings (FOPEN_CACHE_DIR).
  */
-static void fs_no_state(fuse_req_t req, fuse_ino_t ino,
-			struct fuse_file_info *fi)
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
 {
 	(void) ino;
 	(void) fi;
@@ -558,23 +577,6 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 }
 
 /* --- directories ------------------------------------------------------- */
-
-static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
-{
-	struct stat st;
-	int rc;
-
-	rc = db_getattr(fs_of(req)->db, ino, &st);
-	if (rc == 0 && !S_ISDIR(st.st_mode))
-		rc = -ENOTDIR;
-	if (rc < 0) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	fi->keep_cache = 0;
-	fuse_reply_open(req, fi);
-}
 
 /* A readdir reply being filled. */
 struct dirbuf {
@@ -750,13 +752,10 @@ static const struct fuse_lowlevel_ops ops = {
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,
-	.flush = fs_no_state,
-	.release = fs_no_state,
+	.release = fs_release,
 	.fsync = fs_fsync,
-	.opendir = fs_opendir,
 	.readdir = fs_readdir,
 	.readdirplus = fs_readdirplus,
-	.releasedir = fs_no_state,
 	.fsyncdir = fs_fsyncdir,
 	.statfs = fs_statfs,
 	.setxattr = fs_setxattr,
@@ -798,9 +797,10 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 	return fs;
 }
 
-void fs_attach(struct fs *fs, struct db *db)
+void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 {
 	fs->db = db;
+	fs->se = se;
 }
 
 void fs_free(struct fs *fs)

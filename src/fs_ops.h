@@ -18,6 +18,7 @@ struct fs_config {
 	enum db_atime atime;	  /* when reads update atime */
 	unsigned commit_interval; /* seconds between batch commits, > 0 */
 	int readonly;		  /* mounted read-only */
+	int writeback;		  /* let the kernel cache writes */
 };
 
 struct fs;
@@ -25,8 +26,11 @@ struct fs;
 /* A filesystem serving db with cfg, or NULL when out of memory. */
 struct fs *fs_new(struct db *db, const struct fs_config *cfg);
 
-/* Gives fs the database it serves, before the session loop starts. */
-void fs_attach(struct fs *fs, struct db *db);
+/*
+ * Gives fs the database it serves and the session it answers on, before
+ * the session loop starts.
+ */
+void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se);
 
 /* Frees fs (not its db). */
 void fs_free(struct fs *fs);

@@ -35,6 +35,7 @@ struct options {
 	int noatime;	  /* -o noatime */
 	int strictatime;  /* -o strictatime */
 	int ro;		  /* -o ro */
+	int nowriteback;  /* -o nowriteback */
 	int bad_mountpoint;
 };
 
@@ -52,6 +53,7 @@ enum {
 static const struct fuse_opt opt_spec[] = {
 	OPT("commit=%u", commit),
 	OPT("timeout=%lf", timeout),
+	OPT("nowriteback", nowriteback),
 	FUSE_OPT_KEY("noatime", KEY_NOATIME),
 	FUSE_OPT_KEY("strictatime", KEY_STRICTATIME),
 	FUSE_OPT_KEY("ro", KEY_RO),
@@ -118,7 +120,11 @@ static void usage(const char *prog)
 	       "    -o commit=SECONDS      commit the batch of changes at "
 	       "least this often (5)\n"
 	       "    -o timeout=SECONDS     kernel attribute and entry cache "
-	       "timeout (1)\n"
+	       "timeout (86400)\n"
+	       "    -o nowriteback         send each write(2) to the database "
+	       "(default: the\n"
+	       "                           kernel caches writes, flushed on "
+	       "close and fsync)\n"
 	       "    -o noatime             reads never update atime\n"
 	       "    -o strictatime         every read updates atime "
 	       "(default: relatime)\n"
@@ -280,7 +286,7 @@ static int serve(struct options *o, struct fuse_args *args,
 		rc = 1;
 		goto out_unmount;
 	}
-	fs_attach(fs, db);
+	fs_attach(fs, db, se);
 	rc = db_purge_orphans(db);
 	if (rc > 0)
 		fuse_log(FUSE_LOG_NOTICE,
@@ -306,7 +312,7 @@ out_destroy:
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = {.timeout = 1.0};
+	struct options o = {.timeout = 86400};
 	struct fuse_cmdline_opts copts;
 	struct fs_config cfg;
 	struct fs *fs;
@@ -323,6 +329,7 @@ int main(int argc, char *argv[])
 				    : DB_ATIME_RELATIME;
 	cfg.commit_interval = o.commit;
 	cfg.readonly = o.ro;
+	cfg.writeback = !o.nowriteback;
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 
