@@ -13,7 +13,7 @@ usage() {
 }
 
 block_size=65536
-page_size=65536
+page_size=16384
 force=0
 while getopts "b:p:fh" opt; do
 	case $opt in
@@ -22,7 +22,7 @@ while getopts "b:p:fh" opt; do
 	f) force=1 ;;
 	h) echo "usage: $prog [-b BLOCK_SIZE] [-p PAGE_SIZE] [-f] DATABASE"
 	   echo "  -b BLOCK_SIZE  bytes per data block, a power of two from 512 to 1048576 (default 65536)"
-	   echo "  -p PAGE_SIZE   SQLite page size, a power of two from 512 to 65536 (default 65536)"
+	   echo "  -p PAGE_SIZE   SQLite page size, a power of two from 512 to 65536 (default 16384)"
 	   echo "  -f             overwrite an existing DATABASE"
 	   exit 0 ;;
 	*) usage ;;

@@ -166,6 +166,8 @@ struct db {
 	unsigned block_size; /* bytes per data block */
 	int readonly;	     /* opened with DB_OPEN_READONLY */
 	int in_tx;	     /* the batch transaction is open */
+	int dirty;	     /* ... and holds uncommitted changes */
+	int64_t pending;     /* bytes of blocks stored in the batch */
 	int64_t next_ino;    /* the next inode number: never handed out twice in
 			   * one mount, even when SQLite rolls a batch back
 			   * (the kernel may still know the old inode) */
@@ -301,6 +303,15 @@ static int64_t query_int(struct db *db, enum stmt_id id)
 
 /* --- transactions ------------------------------------------------------ */
 
+/*
+ * A batch is committed early once it has stored this many bytes of file
+ * data, which bounds the WAL under sustained writes (a checkpoint follows
+ * each commit that leaves more than wal_autocheckpoint pages in the WAL).
+ */
+#define DB_BATCH_BYTES (64 << 20)
+
+static int commit_locked(struct db *db, int again);
+
 /* Takes the lock and opens the savepoint of one modifying operation. */
 static int op_begin(struct db *db)
 {
@@ -341,28 +352,47 @@ static int64_t op_end(struct db *db, int64_t rc)
 		run(db, stmt(db, S_RELEASE));
 		rc = r;
 	}
+	if (rc >= 0)
+		db->dirty = 1;
 	if (sqlite3_get_autocommit(db->conn) && db->in_tx) {
 		/* SQLite rolled the whole batch back (I/O error, full disk) */
 		fuse_log(
 			FUSE_LOG_ERR,
 			"sqlitefs: %s: transaction rolled back after an error\n",
 			db->path);
-		db->in_tx = 0;
+		db->in_tx = db->dirty = 0;
+		db->pending = 0;
+	}
+	if (db->pending >= DB_BATCH_BYTES) {
+		r = commit_locked(db, 1);
+		if (r < 0)
+			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
+				 db->path, strerror(-r));
 	}
 	pthread_mutex_unlock(&db->lock);
 	return rc;
 }
 
-/* Commits the batch; the caller holds the lock. */
-static int commit_locked(struct db *db)
+/*
+ * Commits the batch; the caller holds the lock.  With again, a new batch
+ * transaction is opened at once: the daemon holds SQLite's write lock all
+ * the time it serves a writable database, so that another program (a
+ * sqlite3 shell) can read but never write behind the kernel's caches.
+ */
+static int commit_locked(struct db *db, int again)
 {
-	int rc;
+	int rc = 0;
 
-	if (!db->in_tx)
-		return 0;
-	rc = run(db, stmt(db, S_COMMIT));
-	if (rc == 0 || sqlite3_get_autocommit(db->conn))
-		db->in_tx = 0;
+	if (db->in_tx && (db->dirty || !again)) {
+		rc = run(db, stmt(db, S_COMMIT));
+		if (rc == 0 || sqlite3_get_autocommit(db->conn)) {
+			db->in_tx = db->dirty = 0;
+			db->pending = 0;
+		}
+	}
+	if (again && !db->in_tx && !db->readonly &&
+	    run(db, stmt(db, S_BEGIN)) == 0)
+		db->in_tx = 1;
 	return rc;
 }
 
@@ -371,7 +401,7 @@ int db_sync(struct db *db)
 	int rc;
 
 	pthread_mutex_lock(&db->lock);
-	rc = commit_locked(db);
+	rc = commit_locked(db, 1);
 	pthread_mutex_unlock(&db->lock);
 	return rc;
 }
@@ -381,7 +411,7 @@ int db_dirty(struct db *db)
 	int dirty;
 
 	pthread_mutex_lock(&db->lock);
-	dirty = db->in_tx;
+	dirty = db->dirty;
 	pthread_mutex_unlock(&db->lock);
 	return dirty;
 }
@@ -1072,8 +1102,10 @@ static int block_store(struct db *db, struct inode *in, int64_t b,
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, b);
 	rc = run(db, s);
-	if (rc == 0)
+	if (rc == 0) {
 		in->stored += (int64_t) len - old;
+		db->pending += (int64_t) len;
+	}
 	return rc;
 }
 
@@ -2167,6 +2199,11 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		rc = db_configure(db, flags, err, errsz);
 	if (rc == 0)
 		rc = db_prepare(db, err, errsz);
+	if (rc == 0 && !(flags & DB_OPEN_CHECK) && !db->readonly) {
+		pthread_mutex_lock(&db->lock);
+		rc = commit_locked(db, 1); /* takes the write lock */
+		pthread_mutex_unlock(&db->lock);
+	}
 	if (rc < 0)
 		goto out_close;
 	*out = db;
@@ -2185,7 +2222,7 @@ int db_close(struct db *db)
 		return 0;
 	pthread_mutex_lock(&db->lock);
 	if (db->conn && db->stmt[S_COMMIT])
-		rc = commit_locked(db);
+		rc = commit_locked(db, 0);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	if (db->conn && sqlite3_close(db->conn) != SQLITE_OK)

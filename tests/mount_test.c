@@ -3453,6 +3453,34 @@ static void check_listing(void)
 	       "listing: /persist/sparse");
 }
 
+/*
+ * A sqlite3 shell beside a mount reads the last committed state, and
+ * cannot write: the daemon holds the write lock while it serves.
+ */
+static void shell_beside_mount(void)
+{
+	int fd;
+
+	if (!step(mnt_mount(&m, MOUNT_OPTS) == 0, "mount for the shell"))
+		return;
+	fd = open(mp(&m, "shell"), O_WRONLY | O_CREAT, 0644);
+	step(fd >= 0 && write(fd, "shell", 5) == 5 && fsync(fd) == 0 &&
+		     close(fd) == 0,
+	     "write and fsync a file");
+	sql_is("SELECT size FROM listing WHERE path='/shell'", "5",
+	       "a shell reads the fsynced file while mounted");
+	step(mnt_sql(&m, "INSERT INTO settings VALUES ('shell', 1)", NULL, 0) !=
+		     0,
+	     "a shell cannot write while mounted (database is locked)");
+	fd = open(mp(&m, "shell2"), O_WRONLY | O_CREAT, 0644);
+	step(fd >= 0 && close(fd) == 0, "the mount still writes after that");
+	umount_and_check("after the shell");
+	sql_is("SELECT count(*) FROM settings WHERE key='shell'", "0",
+	       "the shell's write is not in the database");
+	sql_is("SELECT count(*) FROM listing WHERE path='/shell2'", "1",
+	       "the mount's write is");
+}
+
 /* Whether the daemon's log holds text. */
 static bool log_has(const char *text)
 {
@@ -3593,6 +3621,7 @@ static int run_sqlitefs(void)
 	       "the unsynced file is stored at SIGTERM");
 	step(mnt_check_db(&m) == 0, "integrity after SIGTERM");
 
+	shell_beside_mount();
 	write_protected_mount();
 	noatime_mount();
 out:
