@@ -1447,31 +1447,6 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 	return (ssize_t) op_end(db, rc);
 }
 
-/* Stores zeros in the holes of [off, end) of in, which lies within size. */
-static int data_allocate(struct db *db, struct inode *in, int64_t off,
-			 int64_t end)
-{
-	int64_t bs = db->block_size, b;
-	int rc = 0;
-
-	for (b = off / bs; b <= (end - 1) / bs && rc == 0; b++) {
-		int64_t want = in->size - b * bs < bs ? in->size - b * bs : bs;
-		int old = block_len(db, in->ino, b);
-
-		if (old < 0)
-			return old;
-		if (old == 0)
-			rc = block_store(db, in, b, NULL, (size_t) want, 0);
-		else if (old < want) {
-			rc = block_load(db, in->ino, b, db->scratch);
-			if (rc >= 0)
-				rc = block_store(db, in, b, db->scratch,
-						 (size_t) want, old);
-		}
-	}
-	return rc < 0 ? rc : 0;
-}
-
 /* Turns [off, end) of in into a hole. */
 static int data_punch(struct db *db, struct inode *in, int64_t off, int64_t end)
 {
@@ -1528,12 +1503,16 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 			in.size = end;
 			in.mtime = now;
 		}
+		/*
+		 * Like other copy-on-write filesystems (ZFS), this cannot
+		 * set pages aside: it checks there is room, and the
+		 * blocks are stored when written.  Writing zeros instead
+		 * would cost as much as writing the data, twice over.
+		 */
 		if (end > in.size)
 			end = in.size;
 		if (off < end)
 			rc = space_for(db, end - off);
-		if (rc == 0 && off < end)
-			rc = data_allocate(db, &in, off, end);
 	}
 	in.ctime = now;
 	if (rc == 0)

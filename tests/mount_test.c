@@ -727,6 +727,10 @@ START_TEST(file_fallocate)
 	/* a range inside the file changes nothing */
 	OK(fallocate(fd, 0, 1000, 1000));
 	ck_assert_int_eq(fst(fd).st_size, 200000);
+	/* more than the disk holds: ENOSPC, and the size stays */
+	ck_assert_int_eq(fallocate(fd, 0, 0, (off_t) 1 << 43), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(fst(fd).st_size, 200000);
 	/* KEEP_SIZE past the end leaves the size alone */
 	OK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 100000, 500000));
 	ck_assert_int_eq(fst(fd).st_size, 200000);
