@@ -120,7 +120,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		      "i.ctime FROM dentry d JOIN inode i ON i.ino = d.ino "
 		      "WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id",
 	[S_BLOCK_GET] = "SELECT bytes FROM data WHERE ino = ?1 AND block = ?2",
-	[S_BLOCK_LEN] = "SELECT length(bytes) FROM data "
+	[S_BLOCK_LEN] = "SELECT rowid, length(bytes) FROM data "
 			"WHERE ino = ?1 AND block = ?2",
 	[S_BLOCK_PUT] = "INSERT INTO data (ino, block, bytes) "
 			"VALUES (?1, ?2, ?3) ON CONFLICT (ino, block) "
@@ -130,8 +130,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		"VALUES (?1, ?2, zeroblob(?3)) ON CONFLICT (ino, block) "
 		"DO UPDATE SET bytes = excluded.bytes",
 	[S_BLOCK_DELETE] = "DELETE FROM data WHERE ino = ?1 AND block = ?2",
-	[S_BLOCKS_RANGE] = "SELECT block, bytes FROM data WHERE ino = ?1 "
-			   "AND block >= ?2 AND block < ?3 ORDER BY block",
+	[S_BLOCKS_RANGE] = "SELECT block, rowid, length(bytes) FROM data "
+			   "WHERE ino = ?1 AND block >= ?2 AND block < ?3 "
+			   "ORDER BY block",
 	[S_BLOCKS_LEN_RANGE] = "SELECT block, length(bytes) FROM data "
 			       "WHERE ino = ?1 AND block >= ?2 AND block < ?3 "
 			       "ORDER BY block",
@@ -172,6 +173,8 @@ struct db {
 			   * one mount, even when SQLite rolls a batch back
 			   * (the kernel may still know the old inode) */
 	char *scratch;	     /* one block, for read-modify-write */
+	sqlite3_blob *blob;  /* a data row's bytes, open within one call */
+	int blob_write;	     /* ... for writing */
 };
 
 /* An inode row. */
@@ -1065,19 +1068,87 @@ static int block_load(struct db *db, int64_t ino, int64_t b, char *buf)
 	return rc < 0 ? rc : len;
 }
 
-/* The stored length of block b of ino, 0 for a hole. */
-static int block_len(struct db *db, int64_t ino, int64_t b)
+/*
+ * The stored length of block b of ino, 0 for a hole; *rowid gets its row
+ * (0 for a hole).
+ */
+static int block_find(struct db *db, int64_t ino, int64_t b, int64_t *rowid)
 {
 	sqlite3_stmt *s = stmt(db, S_BLOCK_LEN);
 	int rc, len = 0;
 
+	*rowid = 0;
 	sqlite3_bind_int64(s, 1, ino);
 	sqlite3_bind_int64(s, 2, b);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		len = sqlite3_column_int(s, 0);
+	if (rc == SQLITE_ROW) {
+		*rowid = sqlite3_column_int64(s, 0);
+		len = sqlite3_column_int(s, 1);
+	}
 	rc = done(db, s, rc);
 	return rc < 0 ? rc : len;
+}
+
+/*
+ * Incremental blob I/O: reads, and writes inside a block's stored length,
+ * go straight between the caller's buffer and SQLite's pages, touching
+ * only the pages concerned instead of the whole block.  The handle moves
+ * from row to row and is closed before the call returns (an open write
+ * handle would keep COMMIT from running).
+ */
+static void blob_close(struct db *db)
+{
+	if (db->blob)
+		sqlite3_blob_close(db->blob);
+	db->blob = NULL;
+}
+
+static int blob_at(struct db *db, int64_t rowid, int write)
+{
+	int rc;
+
+	if (db->blob && db->blob_write == write) {
+		rc = sqlite3_blob_reopen(db->blob, rowid);
+		if (rc == SQLITE_OK)
+			return 0;
+		blob_close(db); /* a handle that failed to move is dead */
+		return db_errno(db, rc);
+	}
+	blob_close(db);
+	rc = sqlite3_blob_open(db->conn, "main", "data", "bytes", rowid, write,
+			       &db->blob);
+	if (rc != SQLITE_OK) {
+		blob_close(db);
+		return db_errno(db, rc);
+	}
+	db->blob_write = write;
+	return 0;
+}
+
+/* Copies n bytes at boff of data row rowid into buf. */
+static int blob_read(struct db *db, int64_t rowid, char *buf, size_t n,
+		     size_t boff)
+{
+	int rc = blob_at(db, rowid, 0);
+
+	if (rc == 0)
+		rc = db_errno(db, sqlite3_blob_read(db->blob, buf, (int) n,
+						    (int) boff));
+	return rc;
+}
+
+/* Overwrites n bytes at boff of data row rowid, inside its length. */
+static int blob_write(struct db *db, int64_t rowid, const char *buf, size_t n,
+		      size_t boff)
+{
+	int rc = blob_at(db, rowid, 1);
+
+	if (rc == 0)
+		rc = db_errno(db, sqlite3_blob_write(db->blob, buf, (int) n,
+						     (int) boff));
+	if (rc == 0)
+		db->pending += (int64_t) n;
+	return rc;
 }
 
 /*
@@ -1184,25 +1255,32 @@ static int data_read(struct db *db, const struct inode *in, int64_t off,
 {
 	sqlite3_stmt *s = stmt(db, S_BLOCKS_RANGE);
 	int64_t bs = db->block_size, end = off + (int64_t) size;
-	int rc;
+	int64_t filled = off; /* buf holds [off, filled) */
+	int rc, r = 0;
 
-	memset(buf, 0, size);
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, off / bs);
 	sqlite3_bind_int64(s, 3, blocks_ceil(end, bs));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t start = sqlite3_column_int64(s, 0) * bs;
-		const char *p = sqlite3_column_blob(s, 1);
-		int64_t len = sqlite3_column_bytes(s, 1);
+		int64_t rowid = sqlite3_column_int64(s, 1);
+		int64_t len = sqlite3_column_int64(s, 2);
 		int64_t from = off > start ? off : start;
 		int64_t to = start + len < end ? start + len : end;
 
-		if (len > bs || !p || to <= from)
-			continue;
-		memcpy(buf + (from - off), p + (from - start),
-		       (size_t) (to - from));
+		if (len > bs || to <= from)
+			continue; /* damaged (too long), or outside */
+		memset(buf + (filled - off), 0, (size_t) (from - filled));
+		r = blob_read(db, rowid, buf + (from - off),
+			      (size_t) (to - from), (size_t) (from - start));
+		filled = to;
 	}
-	return done(db, s, rc);
+	rc = done(db, s, rc);
+	blob_close(db);
+	if (r < 0)
+		return r;
+	memset(buf + (filled - off), 0, (size_t) (end - filled));
+	return rc;
 }
 
 /* Writes size bytes of buf at off into in, growing its size. */
@@ -1219,18 +1297,21 @@ static int data_write(struct db *db, struct inode *in, int64_t off,
 					     ? end - pos
 					     : bs - (int64_t) boff);
 		const char *src = buf + (pos - off);
-		int old;
+		int64_t rowid;
+		int old = block_find(db, in->ino, b, &rowid);
 
-		if (n == (size_t) bs) {
-			old = block_len(db, in->ino, b);
-			if (old >= 0)
-				rc = block_store(db, in, b, src, n, old);
-			else
-				rc = old;
+		if (old < 0) {
+			rc = old;
+		} else if (old > 0 && old <= bs && boff + n <= (size_t) old) {
+			rc = blob_write(db, rowid, src, n, boff);
+		} else if (n == (size_t) bs) {
+			rc = block_store(db, in, b, src, n, old);
 		} else {
 			old = block_load(db, in->ino, b, db->scratch);
-			if (old < 0)
-				return old;
+			if (old < 0) {
+				rc = old;
+				break;
+			}
 			memcpy(db->scratch + boff, src, n);
 			rc = block_store(db, in, b, db->scratch,
 					 boff + n > (size_t) old ? boff + n
@@ -1239,6 +1320,7 @@ static int data_write(struct db *db, struct inode *in, int64_t off,
 		}
 		pos += (int64_t) n;
 	}
+	blob_close(db);
 	if (rc == 0 && end > in->size)
 		in->size = end;
 	return rc;
@@ -1864,8 +1946,9 @@ ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
 	struct inode in;
 	ssize_t rc = check_xattr_name(name);
 
-	if (rc == -EOPNOTSUPP)
-		return -ENODATA;
+	/* system.posix_acl_*: EOPNOTSUPP, as on a filesystem mounted noacl,
+	 * tells ls and cp that this filesystem has no ACLs at all, and
+	 * they stop asking for every file */
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&db->lock);

@@ -35,6 +35,7 @@
 struct fs {
 	struct db *db;
 	struct fuse_session *se; /* for notifications to the kernel */
+	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
 	struct fs_config cfg;
 	pthread_mutex_t lock;  /* guards refs and doomed */
 	struct lookup *refs;   /* kernel lookup count of each inode */
@@ -174,8 +175,10 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT)
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
 		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+		fs->no_opendir = 1;
+	}
 	if (fs->cfg.writeback && !fs->cfg.readonly &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
@@ -506,11 +509,10 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 }
 
 /*
- * release: open files keep no state here, and data is committed by fsync
- * or the commit timer.  flush, opendir and releasedir are left out: the
- * kernel then stops sending them (flush and opendir answer ENOSYS), which
- * saves a round trip per close and two per directory listing, and lets
- * the kernel cache directory listings (FOPEN_CACHE_DIR).
+ * release (and releasedir, left out): open files keep no state here, and
+ * data is committed by fsync or the commit timer.  flush is left out too:
+ * libfuse answers ENOSYS, and the kernel stops sending it, a round trip
+ * less per close (the writeback cache is still flushed on close).
  */
 static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
@@ -577,6 +579,25 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 }
 
 /* --- directories ------------------------------------------------------- */
+
+/*
+ * Directories keep no open state, and listings may be cached by the
+ * kernel (all changes pass through here): ENOSYS, where the kernel
+ * supports it, makes it stop sending opendir and releasedir at all.
+ */
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+
+	(void) ino;
+	if (fs->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
+}
 
 /* A readdir reply being filled. */
 struct dirbuf {
@@ -753,6 +774,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.read = fs_read,
 	.write = fs_write,
 	.release = fs_release,
+	.opendir = fs_opendir,
 	.fsync = fs_fsync,
 	.readdir = fs_readdir,
 	.readdirplus = fs_readdirplus,

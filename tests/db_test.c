@@ -2411,7 +2411,10 @@ START_TEST(test_xattr_namespaces)
 	ck_assert_int_eq(db_setxattr(db, f, "foo", "1", 1, 0), -EOPNOTSUPP);
 	ck_assert_int_eq(db_setxattr(db, f, "users.x", "1", 1, 0), -EOPNOTSUPP);
 	ck_assert_int_eq(db_getxattr(db, f, "system.x", buf, sizeof(buf)),
-			 -ENODATA);
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(
+		db_getxattr(db, f, "system.posix_acl_access", buf, sizeof(buf)),
+		-EOPNOTSUPP);
 	ck_assert_int_eq(db_listxattr(db, f, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(db_setxattr(db, f, "trusted.t", "1", 1, 0), 0);
 	ck_assert_int_eq(db_setxattr(db, f, "security.s", "1", 1, 0), 0);
