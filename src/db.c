@@ -76,6 +76,7 @@ enum stmt_id {
 	S_XATTR_UPSERT,
 	S_XATTR_LIST,
 	S_XATTR_DELETE,
+	S_HAS_CAPS,
 	S_SETTING_GET,
 	S_MAX_INO,
 	S_PAGE_COUNT,
@@ -152,6 +153,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			   "DO UPDATE SET value = excluded.value",
 	[S_XATTR_LIST] = "SELECT name FROM xattr WHERE ino = ?1 ORDER BY name",
 	[S_XATTR_DELETE] = "DELETE FROM xattr WHERE ino = ?1 AND name = ?2",
+	[S_HAS_CAPS] = "SELECT EXISTS (SELECT 1 FROM xattr "
+		       "WHERE name = 'security.capability')",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_MAX_INO] = "SELECT max(ino) FROM inode",
 	[S_PAGE_COUNT] = "PRAGMA page_count",
@@ -173,6 +176,7 @@ struct db {
 			   * one mount, even when SQLite rolls a batch back
 			   * (the kernel may still know the old inode) */
 	char *scratch;	     /* one block, for read-modify-write */
+	int has_caps;	     /* some inode may have security.capability */
 	sqlite3_blob *blob;  /* a data row's bytes, open within one call */
 	int blob_write;	     /* ... for writing */
 };
@@ -1328,6 +1332,30 @@ static int data_write(struct db *db, struct inode *in, int64_t off,
 
 /* --- attributes -------------------------------------------------------- */
 
+/*
+ * Drops what a write, truncate or chown takes from a regular file (mask
+ * of DB_KILL_*): the set-user-ID bit, the set-group-ID bit when group
+ * execute is on (else it marks mandatory locking), and file capabilities.
+ */
+static int kill_priv(struct db *db, struct inode *in, unsigned kill)
+{
+	sqlite3_stmt *s;
+
+	if (!S_ISREG(in->mode))
+		return 0;
+	if (kill & DB_KILL_SUIDGID) {
+		in->mode &= (mode_t) ~S_ISUID;
+		if (in->mode & S_IXGRP)
+			in->mode &= (mode_t) ~S_ISGID;
+	}
+	if (!(kill & DB_KILL_CAPS) || !db->has_caps)
+		return 0;
+	s = stmt(db, S_XATTR_DELETE);
+	sqlite3_bind_int64(s, 1, in->ino);
+	bind_name(s, 2, "security.capability");
+	return run(db, s);
+}
+
 static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 			  unsigned mask, struct stat *out)
 {
@@ -1346,6 +1374,12 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 		if (in.mode & S_IXGRP)
 			in.mode &= (mode_t) ~S_ISGID;
 	}
+	if (mask & DB_SET_KILL_SUIDGID)
+		rc = kill_priv(db, &in, DB_KILL_SUIDGID | DB_KILL_CAPS);
+	else if (mask & (DB_SET_UID | DB_SET_GID))
+		rc = kill_priv(db, &in, DB_KILL_CAPS);
+	if (rc < 0)
+		return rc;
 	if (mask & DB_SET_UID)
 		in.uid = st->st_uid;
 	if (mask & DB_SET_GID)
@@ -1496,7 +1530,7 @@ static int file_get(struct db *db, int64_t ino, struct inode *in)
 }
 
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, int *allocated)
+		 size_t size, unsigned kill, int *allocated)
 {
 	struct inode in;
 	int64_t rc, stored;
@@ -1516,6 +1550,8 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
 	stored = rc == 0 ? in.stored : 0;
+	if (rc == 0 && kill)
+		rc = kill_priv(db, &in, kill);
 	if (rc == 0)
 		rc = data_write(db, &in, off, buf, size);
 	if (allocated)
@@ -1907,6 +1943,8 @@ int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 	if (rc < 0)
 		return rc;
 	rc = setxattr_locked(db, (int64_t) ino, name, value, size, flags);
+	if (rc == 0 && !strcmp(name, "security.capability"))
+		db->has_caps = 1;
 	return (int) op_end(db, rc);
 }
 
@@ -2261,9 +2299,11 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		rc = db_configure(db, flags, err, errsz);
 	if (rc == 0)
 		rc = db_prepare(db, err, errsz);
-	if (rc == 0 && !(flags & DB_OPEN_CHECK) && !db->readonly) {
+	if (rc == 0 && !(flags & DB_OPEN_CHECK)) {
 		pthread_mutex_lock(&db->lock);
-		rc = commit_locked(db, 1); /* takes the write lock */
+		db->has_caps = query_int(db, S_HAS_CAPS) != 0;
+		if (!db->readonly)
+			rc = commit_locked(db, 1); /* takes the write lock */
 		pthread_mutex_unlock(&db->lock);
 	}
 	if (rc < 0)

@@ -139,6 +139,8 @@ int db_purge_orphans(struct db *db);
 #define DB_SET_ATIME_NOW (1 << 6) /* to the current time */
 #define DB_SET_MTIME_NOW (1 << 7)
 #define DB_SET_CTIME (1 << 8) /* to st_ctim */
+/* drop set-user-ID, set-group-ID (with group execute) and capabilities */
+#define DB_SET_KILL_SUIDGID (1 << 9)
 
 /*
  * Changes the attributes of ino named by mask, taking values from in, and
@@ -169,11 +171,15 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 /*
  * Writes size bytes at off into regular file ino, growing it as needed and
  * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
- * When allocated is not NULL, *allocated tells whether the bytes stored
- * for the file (st_blocks) changed.
+ * kill is a mask of DB_KILL_*.  When allocated is not NULL, *allocated
+ * tells whether the bytes stored for the file (st_blocks) changed.
  */
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, int *allocated);
+		 size_t size, unsigned kill, int *allocated);
+
+/* What a write drops, where the daemon does it instead of the kernel. */
+#define DB_KILL_SUIDGID 1 /* set-user-ID, set-group-ID with group exec */
+#define DB_KILL_CAPS 2	  /* security.capability */
 
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01

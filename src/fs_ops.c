@@ -18,6 +18,8 @@
  */
 #include "fs_ops.h"
 
+#include "chan.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +37,7 @@
 struct fs {
 	struct db *db;
 	struct fuse_session *se; /* for notifications to the kernel */
+	struct chan chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
 	struct fs_config cfg;
 	pthread_mutex_t lock;  /* guards refs and doomed */
@@ -298,8 +301,13 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct stat st;
 	int rc;
 
+	struct fs *fs = fs_of(req);
+	unsigned mask = setattr_mask(to_set);
+
 	(void) fi;
-	rc = db_setattr(fs_of(req)->db, ino, attr, setattr_mask(to_set), &st);
+	if (fs->chan.killpriv && fs->chan.kill)
+		mask |= DB_SET_KILL_SUIDGID;
+	rc = db_setattr(fs->db, ino, attr, mask, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -490,10 +498,13 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 {
 	struct fs *fs = fs_of(req);
 	int allocated = 0;
+	unsigned kill = 0;
 	ssize_t n;
 
 	(void) fi;
-	n = db_write(fs->db, ino, off, buf, size, &allocated);
+	if (fs->chan.killpriv)
+		kill = DB_KILL_CAPS | (fs->chan.kill ? DB_KILL_SUIDGID : 0);
+	n = db_write(fs->db, ino, off, buf, size, kill, &allocated);
 	if (n < 0) {
 		fuse_reply_err(req, (int) -n);
 		return;
@@ -819,10 +830,31 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 	return fs;
 }
 
+static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
+{
+	return chan_read(&((struct fs *) userdata)->chan, fd, buf, len);
+}
+
+static ssize_t chan_writev_cb(int fd, struct iovec *iov, int count,
+			      void *userdata)
+{
+	return chan_writev(&((struct fs *) userdata)->chan, fd, iov, count);
+}
+
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 {
+	static const struct fuse_custom_io io = {
+		.read = chan_read_cb,
+		.writev = chan_writev_cb,
+	};
+
 	fs->db = db;
 	fs->se = se;
+	/* a read-only mount never writes: nothing to drop, nothing gained */
+	fs->chan.want = !fs->cfg.readonly;
+	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: cannot read /dev/fuse "
+				       "directly; writes will cost more\n");
 }
 
 void fs_free(struct fs *fs)

@@ -151,7 +151,7 @@ static ino_t ino_of(ino_t parent, const char *name)
 
 static void put(ino_t ino, off_t off, const void *buf, size_t len)
 {
-	ssize_t n = db_write(db, ino, off, buf, len, NULL);
+	ssize_t n = db_write(db, ino, off, buf, len, 0, NULL);
 
 	ck_assert_msg(n == (ssize_t) len, "write %zu at %lld: %zd", len,
 		      (long long) off, n);
@@ -1505,8 +1505,8 @@ START_TEST(test_read_eof)
 	ck_assert_int_eq(db_read(db, d, 0, sizeof(buf), buf, DB_ATIME_NOATIME),
 			 -EISDIR);
 	ck_assert_int_lt(db_read(db, 999999, 0, 1, buf, DB_ATIME_NOATIME), 0);
-	ck_assert_int_eq(db_write(db, d, 0, "x", 1, NULL), -EISDIR);
-	ck_assert_int_eq(db_write(db, 999999, 0, "x", 1, NULL), -ENOENT);
+	ck_assert_int_eq(db_write(db, d, 0, "x", 1, 0, NULL), -EISDIR);
+	ck_assert_int_eq(db_write(db, 999999, 0, "x", 1, 0, NULL), -ENOENT);
 }
 END_TEST
 
@@ -1636,11 +1636,11 @@ START_TEST(test_write_limits)
 {
 	ino_t f = mkfile(DB_ROOT_INO, "f");
 
-	ck_assert_int_eq(db_write(db, f, -1, "x", 1, NULL), -EINVAL);
-	ck_assert_int_eq(db_write(db, f, INT64_MAX, "x", 1, NULL), -EFBIG);
+	ck_assert_int_eq(db_write(db, f, -1, "x", 1, 0, NULL), -EINVAL);
+	ck_assert_int_eq(db_write(db, f, INT64_MAX, "x", 1, 0, NULL), -EFBIG);
 	ck_assert_int_eq(size_of(f), 0);
 	/* writing nothing grows nothing, as pwrite(2) of 0 bytes */
-	ck_assert_int_eq(db_write(db, f, 5, "", 0, NULL), 0);
+	ck_assert_int_eq(db_write(db, f, 5, "", 0, 0, NULL), 0);
 	ck_assert_int_eq(size_of(f), 0);
 }
 END_TEST
@@ -2398,6 +2398,49 @@ START_TEST(test_xattr_remove)
 }
 END_TEST
 
+/* What a write or chown drops when the kernel leaves it to the daemon. */
+START_TEST(test_kill_priv)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+	struct stat st = {.st_mode = 06777}, out;
+	char buf[8];
+
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(db_setxattr(db, f, "security.capability", "c", 1, 0),
+			 0);
+	/* a plain write keeps both */
+	ck_assert_int_eq(db_write(db, f, 0, "a", 1, 0, NULL), 1);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 06777);
+	ck_assert_int_eq(db_getxattr(db, f, "security.capability", buf, 8), 1);
+	/* DB_KILL_CAPS drops the capabilities only */
+	ck_assert_int_eq(db_write(db, f, 0, "b", 1, DB_KILL_CAPS, NULL), 1);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 06777);
+	ck_assert_int_eq(db_getxattr(db, f, "security.capability", buf, 8),
+			 -ENODATA);
+	/* DB_KILL_SUIDGID the bits; set-group-ID only with group execute */
+	ck_assert_int_eq(db_write(db, f, 0, "c", 1, DB_KILL_SUIDGID, NULL), 1);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 0777);
+	st.st_mode = 06767;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(db_write(db, f, 0, "d", 1, DB_KILL_SUIDGID, NULL), 1);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 02767);
+	/* chown drops capabilities; DB_SET_KILL_SUIDGID the bits too */
+	ck_assert_int_eq(db_setxattr(db, f, "security.capability", "c", 1, 0),
+			 0);
+	st.st_uid = 7;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_UID, &out), 0);
+	ck_assert_int_eq(db_getxattr(db, f, "security.capability", buf, 8),
+			 -ENODATA);
+	st.st_mode = 06777;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(
+		db_setattr(db, f, &st, DB_SET_UID | DB_SET_KILL_SUIDGID, &out),
+		0);
+	ck_assert_uint_eq(out.st_mode & 07777, 0777);
+	assert_bytes(f, 0, "d", 1);
+}
+END_TEST
+
 START_TEST(test_xattr_namespaces)
 {
 	ino_t f = mkfile(DB_ROOT_INO, "f");
@@ -2516,7 +2559,7 @@ START_TEST(test_failures_change_nothing)
 	ck_assert_int_eq(db_setxattr(db, g, "user.y", "2", 1, DB_XATTR_REPLACE),
 			 -ENODATA);
 	ck_assert_int_eq(db_removexattr(db, g, "user.y"), -ENODATA);
-	ck_assert_int_eq(db_write(db, d, 0, "x", 1, NULL), -EISDIR);
+	ck_assert_int_eq(db_write(db, d, 0, "x", 1, 0, NULL), -EISDIR);
 	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 1), -EOPNOTSUPP);
 	memset(&st, 0, sizeof(st));
 	st.st_size = 1;
@@ -2589,7 +2632,7 @@ START_TEST(test_failed_op_rolls_back)
 	ck_assert_uint_eq(ino_of(d1, "f"), f);
 	ck_assert_uint_eq(ino_of(d2, "g"), 0);
 	/* the blocks are stored, then the inode fails */
-	ck_assert_int_eq(db_write(db, f, 5 * (off_t) bs, data, 2 * bs, NULL),
+	ck_assert_int_eq(db_write(db, f, 5 * (off_t) bs, data, 2 * bs, 0, NULL),
 			 -EIO);
 	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 8 * (off_t) bs), -EIO);
 	assert_unchanged(&s);
@@ -2739,7 +2782,7 @@ START_TEST(test_readonly_unwritable_dir)
 		if (db_read(rdb, t.f, 100, 10, buf, DB_ATIME_RELATIME) != 10 ||
 		    memcmp(buf, t.data, 10) != 0)
 			_exit(13);
-		if (db_write(rdb, t.f, 0, "x", 1, NULL) != -EROFS)
+		if (db_write(rdb, t.f, 0, "x", 1, 0, NULL) != -EROFS)
 			_exit(14);
 		db_close(rdb);
 		_exit(0);
@@ -2770,7 +2813,7 @@ START_TEST(test_readonly)
 	ck_assert_int_eq(db_mknod(db, DB_ROOT_INO, "x", S_IFREG | 0644, 0, NULL,
 				  &cred, &st),
 			 -EROFS);
-	ck_assert_int_eq(db_write(db, t.f, 0, "x", 1, NULL), -EROFS);
+	ck_assert_int_eq(db_write(db, t.f, 0, "x", 1, 0, NULL), -EROFS);
 	ck_assert_int_eq(db_link(db, t.f, DB_ROOT_INO, "x", &st), -EROFS);
 	ck_assert_int_eq(db_unlink(db, DB_ROOT_INO, "hard", 0, &victim, &gone),
 			 -EROFS);
@@ -2970,6 +3013,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_xattr_list);
 	tcase_add_test(tc, test_xattr_remove);
 	tcase_add_test(tc, test_xattr_namespaces);
+	tcase_add_test(tc, test_kill_priv);
 	tcase_add_test(tc, test_xattr_binary_empty);
 	suite_add_tcase(s, tc);
 
