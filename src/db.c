@@ -2359,3 +2359,8 @@ int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime)
 		rc = -ENOENT;
 	return (int) op_end(db, rc);
 }
+
+const char *db_filename(struct db *db)
+{
+	return db->path;
+}

@@ -252,4 +252,7 @@ int db_views_refresh(struct db *db);
 /* Sets the birth time of ino (which no other call sets).  -ENOENT. */
 int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime);
 
+/* The database file, as given to db_open(): for messages. */
+const char *db_filename(struct db *db);
+
 #endif
