@@ -193,12 +193,13 @@ static int set_attrs(struct loader *l, ino_t ino, const struct statx *sx,
 
 /*
  * Writes the n bytes of buf that belong at off into ino, leaving out the
- * block-aligned pieces that are all zeros (they read back as zeros).
+ * block-aligned pieces that are all zeros and the zeros that end a run of
+ * other pieces: the new file reads back zeros there.
  */
 static int store(struct loader *l, ino_t ino, off_t off, const char *buf,
 		 size_t n)
 {
-	size_t bs = l->block_size, i = 0, j, piece;
+	size_t bs = l->block_size, i = 0, j, next, piece;
 	ssize_t w;
 
 	while (i < n) {
@@ -215,11 +216,14 @@ static int store(struct loader *l, ino_t ino, off_t off, const char *buf,
 			if (is_zero(buf + j, piece))
 				break;
 		}
+		next = j;
+		while (j > i && !buf[j - 1]) /* a new file reads zeros there */
+			j--;
 		w = db_write(l->db, ino, off + (off_t) i, buf + i, j - i);
 		if (w < 0)
 			return fail(l, (int) w, "write");
 		l->unsynced += j - i;
-		i = j;
+		i = next;
 	}
 	return 0;
 }

@@ -254,12 +254,19 @@ static void check_database(struct options *o)
  * Lets libfuse refuse what it does not know now, before the database is
  * even opened: a session is made with the options and thrown away.
  */
-static void check_options(struct fuse_args *args)
+static void check_options(const struct fuse_args *args)
 {
 	static const struct fuse_lowlevel_ops none;
+	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se;
+	int i;
 
-	se = fuse_session_new(args, &none, sizeof(none), NULL);
+	/* on a copy: fuse_session_new() takes the options out of args */
+	for (i = 0; i < args->argc; i++)
+		if (fuse_opt_add_arg(&copy, args->argv[i]) < 0)
+			die("out of memory");
+	se = fuse_session_new(&copy, &none, sizeof(none), NULL);
+	fuse_opt_free_args(&copy);
 	if (!se) /* libfuse said which option */
 		die("bad options (see sqlitefs --help)");
 	fuse_session_destroy(se);
@@ -300,12 +307,14 @@ static void parse_args(struct fuse_args *args, struct options *o,
 		free(o->database);
 		o->database = real;
 	}
-	/* fsname= shows the database in mount(8) and df(1); commas and
-	 * backslashes in its path are escaped for the -o parser */
+	/* fsname= shows the database in mount(8) and df(1), subtype= the
+	 * type fuse.sqlitefs; commas and backslashes in the path are
+	 * escaped for the -o parser */
 	fsname = NULL;
 	if (asprintf(&opt, "fsname=%s", o->database) < 0 ||
 	    fuse_opt_add_opt_escaped(&fsname, opt) < 0 ||
 	    fuse_opt_add_opt(&fsname, "default_permissions") < 0 ||
+	    fuse_opt_add_opt(&fsname, "subtype=sqlitefs") < 0 ||
 	    fuse_opt_add_arg(args, "-o") < 0 ||
 	    fuse_opt_add_arg(args, fsname) < 0)
 		die("out of memory");
