@@ -79,7 +79,7 @@ echo "written through the package's daemon" >"$tmp/mnt/hello"
 umount "$tmp/mnt"
 flock -x -w 10 "$tmp/data.db" true # the daemon has exited
 got=$(sqlite3 "$tmp/data.db" "SELECT path, size FROM listing WHERE path = '/hello'")
-[ "$got" = "/hello|35" ] || { step "FAIL: stored: '$got'"; exit 1; }
+[ "$got" = "/hello|37" ] || { step "FAIL: stored: '$got'"; exit 1; }
 step "mounted, wrote, unmounted: $got"
 
 step "purging"
