@@ -254,6 +254,20 @@ static void check_database(struct options *o)
  * Lets libfuse refuse what it does not know now, before the database is
  * even opened: a session is made with the options and thrown away.
  */
+static char option_error[256]; /* what libfuse said of the options */
+
+/* Collects libfuse's complaint (it may come in pieces) on one line. */
+static void log_capture(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	size_t len = strlen(option_error);
+
+	(void) level;
+	vsnprintf(option_error + len, sizeof(option_error) - len, fmt, ap);
+	for (; option_error[len]; len++)
+		if (option_error[len] == '\n')
+			option_error[len] = ' ';
+}
+
 static void check_options(const struct fuse_args *args)
 {
 	static const struct fuse_lowlevel_ops none;
@@ -265,10 +279,19 @@ static void check_options(const struct fuse_args *args)
 	for (i = 0; i < args->argc; i++)
 		if (fuse_opt_add_arg(&copy, args->argv[i]) < 0)
 			die("out of memory");
+	fuse_set_log_func(log_capture);
 	se = fuse_session_new(&copy, &none, sizeof(none), NULL);
+	fuse_set_log_func(log_stderr);
 	fuse_opt_free_args(&copy);
-	if (!se) /* libfuse said which option */
-		die("bad options (see sqlitefs --help)");
+	if (!se) {
+		char *msg = option_error;
+
+		if (!strncmp(msg, "fuse: ", 6))
+			msg += 6;
+		while (*msg && msg[strlen(msg) - 1] == ' ')
+			msg[strlen(msg) - 1] = '\0';
+		die("%s (see sqlitefs --help)", *msg ? msg : "bad options");
+	}
 	fuse_session_destroy(se);
 }
 

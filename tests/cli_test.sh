@@ -48,8 +48,8 @@ check "-V names sqlitefs, libfuse and SQLite versions" \
 
 cksum "$dir/fs.db" >"$dir/sum"
 "$daemon" -o commit=3,bogus "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
-check "an unknown -o option: named on stderr, exit 1, nothing mounted or changed" \
-	'[ $rc -eq 1 ] && grep -q "unknown option.*bogus" "$dir/out" && ! mounted && cksum "$dir/fs.db" | cmp -s - "$dir/sum" && [ ! -e "$dir/fs.db-wal" ]'
+check "an unknown -o option: named on one line, exit 1, nothing mounted or changed" \
+	'[ $rc -eq 1 ] && [ "$(wc -l <"$dir/out")" -eq 1 ] && grep -q "^sqlitefs: unknown option.*bogus" "$dir/out" && ! mounted && cksum "$dir/fs.db" | cmp -s - "$dir/sum" && [ ! -e "$dir/fs.db-wal" ]'
 "$daemon" --bogus "$dir/missing.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "an unknown option is reported before a missing database" \
 	'[ $rc -eq 1 ] && grep -q "unknown option.*--bogus" "$dir/out" && [ ! -e "$dir/missing.db" ]'
