@@ -1,9 +1,11 @@
 #!/bin/sh
 # mkfs.sh - create an empty sqlitefs filesystem in a new database file
 #
-# The format comes from src/schema.sql (or, installed, from the schema next
-# to this script's share directory).  The file is built under a temporary
-# name and renamed into place, so a failure leaves nothing behind.
+# The format comes from src/schema.sql, the views from src/views.sql beside
+# it (or, installed, from the share directory).  mkfs.sqlitefs, built from
+# src/mkfs.c, does the same and can also load a directory tree (-d).  The
+# file is built under a temporary name and renamed into place, so a failure
+# leaves nothing behind.
 set -eu
 
 prog=$(basename "$0")
@@ -49,6 +51,8 @@ for schema in "${SQLITEFS_SCHEMA:-}" "$here/../src/schema.sql" \
 	[ -n "$schema" ] && [ -f "$schema" ] && break
 done
 [ -f "$schema" ] || { echo "$prog: cannot find schema.sql" >&2; exit 1; }
+views=$(dirname "$schema")/views.sql
+[ -f "$views" ] || { echo "$prog: cannot find views.sql beside $schema" >&2; exit 1; }
 command -v sqlite3 >/dev/null ||
 	{ echo "$prog: sqlite3 not found (apt-get install sqlite3)" >&2; exit 1; }
 
@@ -64,7 +68,7 @@ trap 'rm -f "$tmp" "$tmp-wal" "$tmp-shm" "$tmp-journal"' EXIT INT TERM
 rm -f "$tmp"
 {
 	echo "PRAGMA page_size = $page_size;"
-	cat "$schema"
+	cat "$schema" "$views"
 	echo "UPDATE settings SET value = $block_size WHERE key = 'block_size';"
 	echo "UPDATE inode SET uid = $(id -u), gid = $(id -g) WHERE ino = 1;"
 	echo "PRAGMA wal_checkpoint(TRUNCATE);"

@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "schema.h"
+#include "views.h"
 
 /* Largest file size: the kernel's MAX_LFS_FILESIZE. */
 #define DB_MAX_FILE_SIZE ((int64_t) INT64_MAX)
@@ -82,6 +83,7 @@ enum stmt_id {
 	S_PAGE_COUNT,
 	S_FREELIST_COUNT,
 	S_PAGE_SIZE,
+	S_CRTIME_SET,
 	S_COUNT
 };
 
@@ -160,6 +162,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PAGE_COUNT] = "PRAGMA page_count",
 	[S_FREELIST_COUNT] = "PRAGMA freelist_count",
 	[S_PAGE_SIZE] = "PRAGMA page_size",
+	[S_CRTIME_SET] = "UPDATE inode SET crtime = ?2 WHERE ino = ?1",
 };
 
 struct db {
@@ -2348,6 +2351,47 @@ unsigned db_block_size(struct db *db)
 	return db->block_size;
 }
 
+/* --- views (views.sql) -------------------------------------------------- */
+
+/* FNV-1a of views.sql, in hex: what settings 'views' holds once installed. */
+static void views_hash(char *out, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = views_sql; *p; p++) {
+		h ^= (unsigned char) *p;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, size, "%016llx", (unsigned long long) h);
+}
+
+/*
+ * (Re)creates the views of views.sql and records their hash, inside the
+ * caller's transaction.  Returns an SQLite result code.
+ */
+static int views_install(sqlite3 *conn)
+{
+	sqlite3_stmt *s;
+	char hash[32];
+	int rc = sqlite3_exec(conn, views_sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(conn,
+				"INSERT INTO settings (key, value) "
+				"VALUES ('views', ?1) ON CONFLICT (key) "
+				"DO UPDATE SET value = excluded.value",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	views_hash(hash, sizeof(hash));
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(conn);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 {
 	sqlite3 *conn;
@@ -2367,6 +2411,8 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 	rc = sqlite3_exec(conn, pragma, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(conn, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = views_install(conn);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(conn,
 					"UPDATE settings SET value = ?1 "
@@ -2394,4 +2440,63 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 		return -EIO;
 	}
 	return 0;
+}
+
+int db_views_refresh(struct db *db)
+{
+	sqlite3_stmt *s;
+	char want[32];
+	int rc, same = 0;
+
+	views_hash(want, sizeof(want));
+	pthread_mutex_lock(&db->lock);
+	s = stmt(db, S_SETTING_GET);
+	bind_name(s, 1, "views");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *have = sqlite3_column_text(s, 0);
+
+		same = have && !strcmp((const char *) have, want);
+	}
+	rc = done(db, s, rc);
+	if (rc < 0 || same || db->readonly) {
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&db->lock);
+	/* one operation of the batch the daemon holds, committed at once */
+	rc = op_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = views_install(db->conn);
+	if (rc != SQLITE_OK) {
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: views: %s\n", db->path,
+			 sqlite3_errmsg(db->conn));
+		rc = db_errno(db, rc);
+	}
+	rc = (int) op_end(db, rc);
+	if (rc == 0)
+		rc = db_sync(db);
+	return rc < 0 ? rc : 1;
+}
+
+int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime)
+{
+	sqlite3_stmt *s;
+	int rc = op_begin(db);
+
+	if (rc < 0)
+		return rc;
+	s = stmt(db, S_CRTIME_SET);
+	sqlite3_bind_int64(s, 1, (int64_t) ino);
+	sqlite3_bind_int64(s, 2, ts_to_ns(crtime));
+	rc = run(db, s);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = -ENOENT;
+	return (int) op_end(db, rc);
+}
+
+const char *db_filename(struct db *db)
+{
+	return db->path;
 }

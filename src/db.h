@@ -248,4 +248,19 @@ ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size);
 /* Removes xattr name of ino.  -ENODATA if absent. */
 int db_removexattr(struct db *db, ino_t ino, const char *name);
 
+/*
+ * Replaces the views of the database (src/views.sql) when they are not
+ * those of this build, committing what is pending first.  Views are not
+ * part of the format: this lets databases made by an older mkfs show the
+ * current ones.  Returns 1 if it replaced them, 0 if they were current or
+ * the database is read-only, or -errno.
+ */
+int db_views_refresh(struct db *db);
+
+/* Sets the birth time of ino (which no other call sets).  -ENOENT. */
+int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime);
+
+/* The database file, as given to db_open(): for messages. */
+const char *db_filename(struct db *db);
+
 #endif

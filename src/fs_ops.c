@@ -141,8 +141,8 @@ static void *committer(void *arg)
 		pthread_mutex_unlock(&fs->timer);
 		rc = db_sync(fs->db); /* 0 at once if nothing is pending */
 		if (rc < 0)
-			fuse_log(FUSE_LOG_ERR, "sqlitefs: commit: %s\n",
-				 strerror(-rc));
+			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
+				 db_filename(fs->db), strerror(-rc));
 		pthread_mutex_lock(&fs->timer);
 	}
 	pthread_mutex_unlock(&fs->timer);
@@ -208,8 +208,8 @@ static void fs_destroy(void *userdata)
 		if (rc >= 0)
 			rc = db_sync(fs->db);
 		if (rc < 0)
-			fuse_log(FUSE_LOG_ERR, "sqlitefs: unmount: %s\n",
-				 strerror(-rc));
+			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: unmount: %s\n",
+				 db_filename(fs->db), strerror(-rc));
 	}
 }
 

@@ -42,6 +42,7 @@ struct options {
 enum {
 	KEY_NOATIME,
 	KEY_STRICTATIME,
+	KEY_RELATIME,
 	KEY_RO,
 	KEY_RW,
 };
@@ -56,6 +57,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("nowriteback", nowriteback),
 	FUSE_OPT_KEY("noatime", KEY_NOATIME),
 	FUSE_OPT_KEY("strictatime", KEY_STRICTATIME),
+	FUSE_OPT_KEY("relatime", KEY_RELATIME),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),
 	FUSE_OPT_END,
@@ -76,6 +78,26 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * Whether -o arg is meant for mount(8) or systemd, not for the filesystem:
+ * fstab lines carry them and mount.fuse3 passes some on.
+ */
+static int fstab_only(const char *arg)
+{
+	static const char *const words[] = {
+		"defaults", "auto",  "noauto", "user",	  "users",
+		"nouser",   "owner", "group",  "_netdev", "nofail",
+	};
+	size_t i;
+
+	if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
+		return 1;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(arg, words[i]))
+			return 1;
+	return 0;
+}
+
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
 {
@@ -84,6 +106,8 @@ static int opt_proc(void *data, const char *arg, int key,
 
 	(void) outargs;
 	switch (key) {
+	case FUSE_OPT_KEY_OPT:
+		return !fstab_only(arg);
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->database) {
 			o->database = strdup(arg);
@@ -97,9 +121,15 @@ static int opt_proc(void *data, const char *arg, int key,
 		return 1;
 	case KEY_NOATIME:
 		o->noatime = 1;
+		o->strictatime = 0;
 		return 1;
 	case KEY_STRICTATIME:
 		o->strictatime = 1;
+		o->noatime = 0;
+		return 0;
+	case KEY_RELATIME:
+		o->strictatime = 0;
+		o->noatime = 0;
 		return 0;
 	case KEY_RO:
 		o->ro = 1;
@@ -111,28 +141,36 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 1;
 }
 
-static void usage(const char *prog)
+/* The help: one screen (24 lines at most, a test checks). */
+static void usage(void)
 {
-	printf("usage: %s [options] DATABASE MOUNTPOINT\n\n"
-	       "Mounts the sqlitefs filesystem stored in the SQLite file "
-	       "DATABASE\n(made by mkfs.sqlitefs) on MOUNTPOINT.\n\n"
-	       "sqlitefs options:\n"
-	       "    -o commit=SECONDS      commit the batch of changes at "
-	       "least this often (5)\n"
-	       "    -o timeout=SECONDS     kernel attribute and entry cache "
-	       "timeout (86400)\n"
-	       "    -o nowriteback         send each write(2) to the database "
-	       "(default: the\n"
-	       "                           kernel caches writes, flushed on "
-	       "close and fsync)\n"
-	       "    -o noatime             reads never update atime\n"
-	       "    -o strictatime         every read updates atime "
-	       "(default: relatime)\n"
-	       "    -o ro                  mount read-only\n\n"
-	       "FUSE options:\n",
-	       prog);
-	fuse_cmdline_help();
-	fuse_lowlevel_help();
+	printf("usage: sqlitefs [options] DATABASE MOUNTPOINT\n"
+	       "Mounts the sqlitefs filesystem in the SQLite file DATABASE "
+	       "(made by\nmkfs.sqlitefs) on MOUNTPOINT.  See sqlitefs(8).\n"
+	       "\n"
+	       "Options (-o name[=value][,...]); the values shown are the defaults:\n"
+	       "  -o commit=5          commit changes at least every 5 "
+	       "seconds\n"
+	       "  -o timeout=86400     seconds the kernel caches attributes "
+	       "and names\n"
+	       "  -o nowriteback       send each write(2) through at once "
+	       "(default: cached)\n"
+	       "  -o relatime          reads update atime as ext4 does "
+	       "(default)\n"
+	       "  -o noatime           reads never update atime\n"
+	       "  -o strictatime       every read updates atime\n"
+	       "  -o rw, -o ro         read-write (default) or read-only\n"
+	       "  -o allow_other       let other users in (see fuse(8))\n"
+	       "  -f                   stay in the foreground, log to stderr "
+	       "(else syslog)\n"
+	       "  -d                   also trace every request (implies "
+	       "-f)\n"
+	       "  -h, --help           show this help\n"
+	       "  -V, --version        show the versions\n"
+	       "Other FUSE mount options of fuse(8) pass through; an unknown "
+	       "one is an error.\n"
+	       "Permissions are always checked by the kernel "
+	       "(default_permissions).\n");
 }
 
 /*
@@ -151,10 +189,21 @@ static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
 		fputs(line, stderr);
 }
 
-/* Sends libfuse's and our log lines to syslog once daemonized. */
+/*
+ * Sends libfuse's and our log lines to syslog once daemonized, without
+ * the "sqlitefs: " or "fuse: " prefix that the syslog tag replaces.  The
+ * FUSE_LOG_* levels are syslog's.
+ */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	vsyslog((int) level, fmt, ap);
+	char line[1024], *p = line;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!strncmp(p, "sqlitefs: ", 10))
+		p += 10;
+	else if (!strncmp(p, "fuse: ", 6))
+		p += 6;
+	syslog((int) level, "%s", p);
 }
 
 /*
@@ -205,6 +254,51 @@ static void check_database(struct options *o)
 	db_close(db);
 }
 
+/*
+ * Lets libfuse refuse what it does not know now, before the database is
+ * even opened: a session is made with the options and thrown away.
+ */
+static char option_error[256]; /* what libfuse said of the options */
+
+/* Collects libfuse's complaint (it may come in pieces) on one line. */
+static void log_capture(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	size_t len = strlen(option_error);
+
+	(void) level;
+	vsnprintf(option_error + len, sizeof(option_error) - len, fmt, ap);
+	for (; option_error[len]; len++)
+		if (option_error[len] == '\n')
+			option_error[len] = ' ';
+}
+
+static void check_options(const struct fuse_args *args)
+{
+	static const struct fuse_lowlevel_ops none;
+	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se;
+	int i;
+
+	/* on a copy: fuse_session_new() takes the options out of args */
+	for (i = 0; i < args->argc; i++)
+		if (fuse_opt_add_arg(&copy, args->argv[i]) < 0)
+			die("out of memory");
+	fuse_set_log_func(log_capture);
+	se = fuse_session_new(&copy, &none, sizeof(none), NULL);
+	fuse_set_log_func(log_stderr);
+	fuse_opt_free_args(&copy);
+	if (!se) {
+		char *msg = option_error;
+
+		if (!strncmp(msg, "fuse: ", 6))
+			msg += 6;
+		while (*msg && msg[strlen(msg) - 1] == ' ')
+			msg[strlen(msg) - 1] = '\0';
+		die("%s (see sqlitefs --help)", *msg ? msg : "bad options");
+	}
+	fuse_session_destroy(se);
+}
+
 static void parse_args(struct fuse_args *args, struct options *o,
 		       struct fuse_cmdline_opts *copts)
 {
@@ -218,7 +312,7 @@ static void parse_args(struct fuse_args *args, struct options *o,
 	if (fuse_parse_cmdline(args, copts) != 0)
 		die("bad options (see --help)");
 	if (copts->show_help) {
-		usage(args->argv[0]);
+		usage();
 		exit(0);
 	}
 	if (copts->show_version) {
@@ -229,6 +323,7 @@ static void parse_args(struct fuse_args *args, struct options *o,
 	}
 	if (!o->database || !o->mountpoint)
 		die("usage: sqlitefs [options] DATABASE MOUNTPOINT");
+	check_options(args);
 	if (o->commit == 0)
 		o->commit = 5;
 	if (o->timeout < 0)
@@ -239,12 +334,14 @@ static void parse_args(struct fuse_args *args, struct options *o,
 		free(o->database);
 		o->database = real;
 	}
-	/* fsname= shows the database in mount(8) and df(1); commas and
-	 * backslashes in its path are escaped for the -o parser */
+	/* fsname= shows the database in mount(8) and df(1), subtype= the
+	 * type fuse.sqlitefs; commas and backslashes in the path are
+	 * escaped for the -o parser */
 	fsname = NULL;
 	if (asprintf(&opt, "fsname=%s", o->database) < 0 ||
 	    fuse_opt_add_opt_escaped(&fsname, opt) < 0 ||
 	    fuse_opt_add_opt(&fsname, "default_permissions") < 0 ||
+	    fuse_opt_add_opt(&fsname, "subtype=sqlitefs") < 0 ||
 	    fuse_opt_add_arg(args, "-o") < 0 ||
 	    fuse_opt_add_arg(args, fsname) < 0)
 		die("out of memory");
@@ -287,6 +384,12 @@ static int serve(struct options *o, struct fuse_args *args,
 		goto out_unmount;
 	}
 	fs_attach(fs, db, se);
+	/* views are not the format: a database of an older mkfs gets ours */
+	rc = db_views_refresh(db);
+	if (rc < 0)
+		fuse_log(FUSE_LOG_WARNING,
+			 "sqlitefs: %s: cannot update the views: %s\n",
+			 o->database, strerror(-rc));
 	rc = db_purge_orphans(db);
 	if (rc > 0)
 		fuse_log(FUSE_LOG_NOTICE,

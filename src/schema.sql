@@ -2,6 +2,7 @@
 --
 -- This file is the one source of the format: scripts/mkfs.sh feeds it to
 -- the sqlite3 shell and the daemon's unit tests build databases from it.
+-- views.sql, run after it, adds the views.
 -- Changing the format means bumping user_version below and
 -- DB_FORMAT_VERSION in src/db.h.
 --
@@ -96,63 +97,7 @@ INSERT INTO inode (ino, mode, nlink, uid, gid, atime, mtime, ctime, crtime)
 		CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
 			* 1000000);
 
--- Views for people using the sqlite3 shell.  They cost nothing at run time.
-
--- Every path in the tree, with its inode.  Hard links appear once per name.
-CREATE VIEW paths (path, ino, parent, name, depth) AS
-	WITH RECURSIVE walk (path, ino, parent, name, depth) AS (
-		SELECT '/', 1, 1, '', 0
-		UNION ALL
-		SELECT CASE walk.path WHEN '/' THEN '' ELSE walk.path END
-				|| '/' || d.name,
-			d.ino, d.parent, d.name, walk.depth + 1
-		FROM dentry d JOIN walk ON d.parent = walk.ino
-		JOIN inode i ON i.ino = walk.ino
-		WHERE (i.mode & 61440) = 16384 AND d.ino <> 1
-	)
-	SELECT path, ino, parent, name, depth FROM walk;
-
--- An "ls -l" of the whole tree: type, permissions, owner, size, mtime.
-CREATE VIEW listing (path, type, perms, nlink, uid, gid, size, mtime,
-		target, ino) AS
-	SELECT p.path,
-		CASE i.mode & 61440
-			WHEN 32768 THEN 'file' WHEN 16384 THEN 'dir'
-			WHEN 40960 THEN 'symlink' WHEN 4096 THEN 'fifo'
-			WHEN 49152 THEN 'socket' WHEN 8192 THEN 'chardev'
-			WHEN 24576 THEN 'blockdev' ELSE 'unknown' END,
-		CASE i.mode & 61440
-			WHEN 32768 THEN '-' WHEN 16384 THEN 'd'
-			WHEN 40960 THEN 'l' WHEN 4096 THEN 'p'
-			WHEN 49152 THEN 's' WHEN 8192 THEN 'c'
-			WHEN 24576 THEN 'b' ELSE '?' END
-		|| CASE WHEN i.mode & 256 THEN 'r' ELSE '-' END
-		|| CASE WHEN i.mode & 128 THEN 'w' ELSE '-' END
-		|| CASE WHEN i.mode & 2048 THEN
-			CASE WHEN i.mode & 64 THEN 's' ELSE 'S' END
-			ELSE CASE WHEN i.mode & 64 THEN 'x' ELSE '-' END END
-		|| CASE WHEN i.mode & 32 THEN 'r' ELSE '-' END
-		|| CASE WHEN i.mode & 16 THEN 'w' ELSE '-' END
-		|| CASE WHEN i.mode & 1024 THEN
-			CASE WHEN i.mode & 8 THEN 's' ELSE 'S' END
-			ELSE CASE WHEN i.mode & 8 THEN 'x' ELSE '-' END END
-		|| CASE WHEN i.mode & 4 THEN 'r' ELSE '-' END
-		|| CASE WHEN i.mode & 2 THEN 'w' ELSE '-' END
-		|| CASE WHEN i.mode & 512 THEN
-			CASE WHEN i.mode & 1 THEN 't' ELSE 'T' END
-			ELSE CASE WHEN i.mode & 1 THEN 'x' ELSE '-' END END,
-		i.nlink, i.uid, i.gid, i.size,
-		strftime('%Y-%m-%d %H:%M:%f', i.mtime / 1e9, 'unixepoch'),
-		CAST(i.target AS TEXT), i.ino
-	FROM paths p JOIN inode i ON i.ino = p.ino;
-
--- Stored bytes per inode (holes take no space).
-CREATE VIEW usage (ino, blocks, stored_bytes) AS
-	SELECT ino, count(*), sum(length(bytes)) FROM data GROUP BY ino;
-
--- Extended attributes by path; values shown as text where they are text.
-CREATE VIEW xattrs (path, name, value, ino) AS
-	SELECT p.path, x.name, CAST(x.value AS TEXT), x.ino
-	FROM xattr x JOIN paths p ON p.ino = x.ino;
+-- The views for the sqlite3 shell are in views.sql: they are not part of
+-- the format.
 
 COMMIT;
