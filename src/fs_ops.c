@@ -298,11 +298,10 @@ static unsigned setattr_mask(int to_set)
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
-	struct stat st;
-	int rc;
-
 	struct fs *fs = fs_of(req);
 	unsigned mask = setattr_mask(to_set);
+	struct stat st;
+	int rc;
 
 	(void) fi;
 	if (fs->chan.killpriv && fs->chan.kill)
@@ -311,7 +310,7 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_attr(req, &st, fs_of(req)->cfg.timeout);
+		fuse_reply_attr(req, &st, fs->cfg.timeout);
 }
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
