@@ -7,7 +7,7 @@
  *   benchtool statall DIR                    lstat every name below DIR
  *   benchtool mmap FILE MIB                  dirty a shared mapping, msync
  *   benchtool scale DIR NDIRS NFILES STEP    empty files; time per STEP
- *   benchtool probe DIR NDIRS NFILES COUNT   COUNT random lstat of names
+ *   benchtool probe DIR NDIRS NFILES COUNT   lstat COUNT distinct names
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -178,17 +178,21 @@ static int scale(const char *dir, long ndirs, long nfiles, long step)
 	return 0;
 }
 
-/* lstat()s count names picked at random (seeded) among those scale made. */
+/*
+ * lstat()s count distinct names among those scale made, spread over the
+ * whole tree (i * 7919 mod total: a prime stride visits each name once).
+ */
 static int probe(const char *dir, long ndirs, long nfiles, long count)
 {
 	char path[4096];
 	long total = ndirs * nfiles;
-	unsigned seed = 1;
 	double t0 = now();
 	struct stat st;
 
+	if (count > total)
+		count = total;
 	for (long i = 0; i < count; i++) {
-		long n = (long) (rand_r(&seed) % (unsigned) total);
+		long n = (long) ((i * 7919LL) % total);
 
 		snprintf(path, sizeof(path), "%s/d%04ld/f%07ld", dir, n % ndirs,
 			 n);
