@@ -1583,6 +1583,30 @@ static int file_get(struct db *db, int64_t ino, struct inode *in)
 	return rc;
 }
 
+/*
+ * The common write of the writeback cache: within one block's stored
+ * bytes, below the size, with the times kept by the kernel.  It changes
+ * one row with one statement, so it needs no savepoint and leaves the
+ * inode alone.  Returns 1 when done, 0 when the write is not of that
+ * kind, or -errno.
+ */
+static int write_in_place(struct db *db, const struct inode *in, int64_t off,
+			  const char *buf, size_t size)
+{
+	int64_t bs = db->block_size, rowid;
+	size_t boff = (size_t) (off % bs);
+	int len, rc;
+
+	if (off + (int64_t) size > in->size || boff + size > (size_t) bs)
+		return 0;
+	len = block_find(db, in->ino, off / bs, &rowid);
+	if (len <= 0 || len > bs || boff + size > (size_t) len)
+		return len < 0 ? len : 0;
+	rc = blob_write(db, rowid, buf, size, boff);
+	blob_close(db);
+	return rc < 0 ? rc : 1;
+}
+
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		 size_t size, unsigned kill, int *allocated)
 {
@@ -1599,22 +1623,32 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		pthread_mutex_unlock(&db->lock);
 		return (ssize_t) rc;
 	}
-	rc = op_begin(db);
+	rc = op_begin_one(db);
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
-	stored = rc == 0 ? in.stored : 0;
-	if (rc == 0 && kill)
-		rc = kill_priv(db, &in, kill);
-	if (rc == 0)
-		rc = data_write(db, &in, off, buf, size);
-	if (allocated)
-		*allocated = rc == 0 && in.stored != stored;
-	if (rc == 0) {
-		in.mtime = in.ctime = now_ns();
-		rc = inode_put(db, &in);
+	if (rc == 0 &&
+	    !((kill & DB_KILL_SUIDGID) && (in.mode & (S_ISUID | S_ISGID))) &&
+	    !((kill & DB_KILL_CAPS) && db->has_caps))
+		kill = kill & DB_KEEP_TIMES; /* nothing to drop */
+	if (rc == 0 && kill == DB_KEEP_TIMES)
+		rc = write_in_place(db, &in, off, buf, size);
+	if (rc != 1) { /* not done in place: the general way */
+		stored = rc == 0 ? in.stored : 0;
+		if (rc == 0)
+			rc = op_savepoint(db);
+		if (rc == 0 && (kill & DB_KILL_CAPS_SUIDGID))
+			rc = kill_priv(db, &in, kill);
+		if (rc == 0)
+			rc = data_write(db, &in, off, buf, size);
+		if (allocated)
+			*allocated = rc == 0 && in.stored != stored;
+		if (rc == 0 && !(kill & DB_KEEP_TIMES))
+			in.mtime = in.ctime = now_ns();
+		if (rc == 0)
+			rc = inode_put(db, &in);
 	}
-	if (rc == 0)
+	if (rc >= 0)
 		rc = (int64_t) size;
 	return (ssize_t) op_end(db, rc);
 }

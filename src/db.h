@@ -171,8 +171,9 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 /*
  * Writes size bytes at off into regular file ino, growing it as needed and
  * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
- * kill is a mask of DB_KILL_*.  When allocated is not NULL, *allocated
- * tells whether the bytes stored for the file (st_blocks) changed.
+ * kill is a mask of DB_KILL_* and DB_KEEP_TIMES.  When allocated is not
+ * NULL, *allocated tells whether the bytes stored for the file (st_blocks)
+ * changed.
  */
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		 size_t size, unsigned kill, int *allocated);
@@ -180,6 +181,9 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 /* What a write drops, where the daemon does it instead of the kernel. */
 #define DB_KILL_SUIDGID 1 /* set-user-ID, set-group-ID with group exec */
 #define DB_KILL_CAPS 2	  /* security.capability */
+#define DB_KILL_CAPS_SUIDGID (DB_KILL_SUIDGID | DB_KILL_CAPS)
+/* The kernel keeps mtime and ctime (writeback cache): leave them. */
+#define DB_KEEP_TIMES 4
 
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01

@@ -39,6 +39,8 @@ struct fs {
 	struct fuse_session *se; /* for notifications to the kernel */
 	struct chan chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
+	int writeback;		 /* the kernel caches writes, and keeps
+				  * mtime and ctime of regular files */
 	struct fs_config cfg;
 	pthread_mutex_t lock;  /* guards refs and doomed */
 	struct lookup *refs;   /* kernel lookup count of each inode */
@@ -183,8 +185,10 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		fs->no_opendir = 1;
 	}
 	if (fs->cfg.writeback && !fs->cfg.readonly &&
-	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = 1;
+	}
 
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
@@ -503,6 +507,8 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	(void) fi;
 	if (fs->chan.killpriv)
 		kill = DB_KILL_CAPS | (fs->chan.kill ? DB_KILL_SUIDGID : 0);
+	if (fs->writeback)
+		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
 	n = db_write(fs->db, ino, off, buf, size, kill, &allocated);
 	if (n < 0) {
 		fuse_reply_err(req, (int) -n);
@@ -514,7 +520,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	 * but not st_blocks: have it ask again.  (Attributes only: no page
 	 * locks are taken, so this is safe while the kernel writes back.)
 	 */
-	if (allocated && fs->cfg.writeback && fs->se)
+	if (allocated && fs->writeback && fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
