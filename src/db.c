@@ -2431,6 +2431,17 @@ const char *db_sqlite_version(void)
 	return sqlite3_libversion();
 }
 
+void db_set_cache(struct db *db, unsigned mib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%llu",
+		 (unsigned long long) mib * 1024);
+	pthread_mutex_lock(&db->lock);
+	sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->lock);
+}
+
 unsigned db_block_size(struct db *db)
 {
 	return db->block_size;

@@ -63,6 +63,9 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size);
 /* The version of the SQLite library in use. */
 const char *db_sqlite_version(void);
 
+/* Keeps up to mib MiB of database pages in memory (16 by default). */
+void db_set_cache(struct db *db, unsigned mib);
+
 /* Bytes per data block, as chosen at mkfs. */
 unsigned db_block_size(struct db *db);
 

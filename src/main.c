@@ -31,6 +31,7 @@ struct options {
 	char *database;	  /* first non-option argument */
 	char *mountpoint; /* second */
 	unsigned commit;  /* -o commit=SECONDS */
+	unsigned cache;	  /* -o cache=MIB */
 	double timeout;	  /* -o timeout=SECONDS */
 	int noatime;	  /* -o noatime */
 	int strictatime;  /* -o strictatime */
@@ -53,6 +54,7 @@ enum {
 	}
 static const struct fuse_opt opt_spec[] = {
 	OPT("commit=%u", commit),
+	OPT("cache=%u", cache),
 	OPT("timeout=%lf", timeout),
 	OPT("nowriteback", nowriteback),
 	FUSE_OPT_KEY("noatime", KEY_NOATIME),
@@ -153,6 +155,8 @@ static void usage(void)
 	       "seconds\n"
 	       "  -o timeout=86400     seconds the kernel caches attributes "
 	       "and names\n"
+	       "  -o cache=16          MiB of database pages the daemon "
+	       "keeps in memory\n"
 	       "  -o nowriteback       send each write(2) through at once "
 	       "(default: cached)\n"
 	       "  -o relatime          reads update atime as ext4 does "
@@ -326,6 +330,10 @@ static void parse_args(struct fuse_args *args, struct options *o,
 	check_options(args);
 	if (o->commit == 0)
 		o->commit = 5;
+	if (o->cache == 0)
+		o->cache = 16;
+	if (o->cache > 1 << 20)
+		die("cache=%u: at most %u MiB", o->cache, 1u << 20);
 	if (o->timeout < 0)
 		die("timeout=%g: must not be negative", o->timeout);
 
@@ -383,6 +391,7 @@ static int serve(struct options *o, struct fuse_args *args,
 		rc = 1;
 		goto out_unmount;
 	}
+	db_set_cache(db, o->cache);
 	fs_attach(fs, db, se);
 	/* views are not the format: a database of an older mkfs gets ours */
 	rc = db_views_refresh(db);

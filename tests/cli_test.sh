@@ -34,7 +34,7 @@ unmount() {
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..11"
+echo "1..12"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
@@ -56,6 +56,9 @@ check "an unknown option is reported before a missing database" \
 "$daemon" -o commit=soon "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "a bad value is refused" \
 	'[ $rc -eq 1 ] && grep -q "bad options" "$dir/out" && ! mounted'
+"$daemon" -o cache=9999999 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "a page cache larger than 1 TiB is refused" \
+	'[ $rc -eq 1 ] && grep -q "^sqlitefs: cache=9999999: at most" "$dir/out" && ! mounted'
 
 "$daemon" -o defaults,auto,nofail,_netdev,comment=x,x-systemd.automount \
 	"$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
