@@ -1064,7 +1064,7 @@ int db_forget(struct db *db, ino_t ino)
 
 	if (ino == DB_ROOT_INO)
 		return 0;
-	rc = op_begin(db);
+	rc = op_begin_one(db); /* one DELETE; its cascades are part of it */
 	if (rc < 0)
 		return rc == -EROFS ? 0 : rc;
 	s = stmt(db, S_INODE_DELETE);
@@ -1077,7 +1077,7 @@ int db_purge_orphans(struct db *db)
 {
 	int rc;
 
-	rc = op_begin(db);
+	rc = op_begin_one(db);
 	if (rc < 0)
 		return rc == -EROFS ? 0 : rc;
 	rc = run(db, stmt(db, S_ORPHANS_DELETE));
