@@ -2078,9 +2078,13 @@ ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&db->lock);
-	rc = inode_get(db, (int64_t) ino, &in);
-	if (rc == 0)
-		rc = xattr_get_locked(db, (int64_t) ino, name, buf, size);
+	rc = xattr_get_locked(db, (int64_t) ino, name, buf, size);
+	if (rc == -ENODATA) { /* the common answer: is there an inode? */
+		int r = inode_get(db, (int64_t) ino, &in);
+
+		if (r < 0)
+			rc = r;
+	}
 	pthread_mutex_unlock(&db->lock);
 	return rc;
 }
