@@ -430,8 +430,10 @@ int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 	}
 	sqlite3_busy_timeout(f->conn, 1000);
 	/* repairs go through invalid states (a row may violate two CHECKs
-	 * and is fixed one column at a time); foreign keys are checked by
-	 * fsck itself, and deletions are spelled out, not cascaded */
+	 * and is fixed one column at a time), and the CHECKs (sizes, link
+	 * counts, stored bytes) are fsck's own checks, so integrity_check
+	 * leaves them out here; foreign keys are checked by fsck itself,
+	 * and deletions are spelled out, not cascaded */
 	rc = sqlite3_exec(f->conn,
 			  "PRAGMA foreign_keys = OFF;"
 			  "PRAGMA ignore_check_constraints = ON;"
