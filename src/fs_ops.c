@@ -452,6 +452,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	fill_entry(fs, &st, &e);
 	fi->keep_cache = 1;
+	fi->fh = db_lost(fs->db);
 	if (ref(fs, e.ino) < 0)
 		fuse_reply_err(req, ENOMEM);
 	else if (fuse_reply_create(req, &e, fi) != 0)
@@ -469,6 +470,9 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * should update atime, start this open with an empty cache.
 	 */
 	fi->keep_cache = 1;
+	fi->fh = db_lost(fs->db); /* for fs_fsync(): losses after this open */
+	if (fi->fh) /* a lost batch: the page cache may hold what was lost */
+		fi->keep_cache = 0;
 	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly &&
 	    db_getattr(fs->db, ino, &st) == 0 &&
 	    db_atime_due(&st, fs->cfg.atime))
@@ -538,14 +542,22 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* fsync, fdatasync, fsyncdir and syncfs: commit the whole batch. */
+/*
+ * fsync, fdatasync, fsyncdir and syncfs: commit the whole batch, and
+ * report a batch lost since the file was opened: to every file, since a
+ * batch holds everybody's work; at every fsync of that open file, since
+ * fi->fh is not kept between requests (Linux reports a writeback error
+ * once per open file; reopening here clears it).
+ */
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
+	struct db *db = fs_of(req)->db;
+	int rc = db_sync(db), lost = fi ? db_lost_since(db, &fi->fh) : 0;
+
 	(void) ino;
 	(void) datasync;
-	(void) fi;
-	fuse_reply_err(req, -db_sync(fs_of(req)->db));
+	fuse_reply_err(req, rc < 0 ? -rc : -lost);
 }
 
 static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
@@ -612,6 +624,7 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	fi->keep_cache = 0;
+	fi->fh = db_lost(fs_of(req)->db);
 	fuse_reply_open(req, fi);
 }
 
