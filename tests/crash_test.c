@@ -23,7 +23,13 @@
  * also land in timer commits; every tenth cycle unmounts cleanly and
  * requires fsck to find not even an orphan.
  *
- * Usage: crash_test [--seed S] [--cycles N] [--seconds T]
+ * With --powerloss the daemon runs with tests/faultvfs.c preloaded
+ * (FAULTVFS=powerloss) and, instead of SIGKILL, gets SIGUSR1: at its next
+ * write or sync SQLite's files lose every write not yet synced (the last
+ * one maybe torn) and it exits, as at a power failure.  The checks are
+ * the same: fsync's promise is about what reached the disk.
+ *
+ * Usage: crash_test [--seed S] [--cycles N] [--seconds T] [--powerloss]
  * CI runs a bounded budget (--seconds); run longer by hand.  On failure it
  * prints "replay: crash_test --seed S --cycles N".  Prints TAP.
  * Environment: SQLITEFS, MKFS, FSCK.
@@ -75,6 +81,8 @@ struct shared {
 static struct shared *sh;
 static struct mnt m;
 static const char *fsck_bin;
+static int powerloss;	    /* --powerloss */
+static long power_failures; /* daemons that lost unsynced writes */
 static long total_ops, lost_bytes, integrity_errors, fsck_findings;
 
 static uint64_t mix(uint64_t x)
@@ -596,6 +604,45 @@ static double now(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Mounts with opts, with the power-loss VFS in the daemon if asked. */
+static int mount(const char *opts)
+{
+	int rc;
+
+	if (powerloss) {
+		setenv("LD_PRELOAD", getenv("FAULTVFS_LIB"), 1);
+		setenv("FAULTVFS", "powerloss", 1);
+	}
+	rc = mnt_mount(&m, opts);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FAULTVFS");
+	return rc;
+}
+
+/* The power fails under the daemon at its next write or sync; if it
+ * does none within two seconds, SIGKILL. */
+static void power_off(void)
+{
+	char cmd[PATH_MAX + 64];
+	int i, st;
+
+	kill(m.pid, SIGUSR1);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(m.pid, &st, WNOHANG) == m.pid) {
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 99)
+				power_failures++;
+			m.pid = 0;
+			snprintf(cmd, sizeof(cmd),
+				 "fusermount3 -u -z '%s' 2>/dev/null", m.path);
+			if (system(cmd) != 0)
+				fail("lazy unmount");
+			return;
+		}
+		usleep(10000);
+	}
+	mnt_kill(&m, SIGKILL);
+}
+
 /* One cycle: workload, kill, checks, remount, verification. */
 static int cycle(unsigned seed, int c)
 {
@@ -613,7 +660,10 @@ static int cycle(unsigned seed, int c)
 		_exit(0);
 	}
 	usleep(delay);
-	mnt_kill(&m, SIGKILL); /* the daemon first, mid-operation */
+	if (powerloss) /* the daemon first, mid-operation */
+		power_off();
+	else
+		mnt_kill(&m, SIGKILL);
 	kill(w, SIGKILL);
 	waitpid(w, &st, 0);
 	total_ops += (long) (sh->ops - ops0);
@@ -623,7 +673,7 @@ static int cycle(unsigned seed, int c)
 		integrity_errors++;
 		fail("integrity_check or foreign_key_check");
 	}
-	if (mnt_mount(&m, rand_r(&r) % 2 ? "commit=1" : NULL) < 0) {
+	if (mount(rand_r(&r) % 2 ? "commit=1" : NULL) < 0) {
 		fail("remount after the crash");
 		return -1;
 	}
@@ -640,7 +690,7 @@ static int cycle(unsigned seed, int c)
 		run_fsck(0, &notes);
 		if (notes)
 			fail("orphans after a clean unmount");
-		if (mnt_mount(&m, NULL) < 0) {
+		if (mount(NULL) < 0) {
 			fail("mount");
 			return -1;
 		}
@@ -658,13 +708,21 @@ int main(int argc, char *argv[])
 	int cycles = 1000000, c, i;
 	double seconds = 1e9, start = now();
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--seed"))
-			seed = (unsigned) atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--cycles"))
-			cycles = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--seconds"))
-			seconds = atof(argv[i + 1]);
+	for (i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "0";
+
+		if (!strcmp(argv[i], "--powerloss"))
+			powerloss = 1;
+		else if (!strcmp(argv[i], "--seed") && ++i)
+			seed = (unsigned) atoi(v);
+		else if (!strcmp(argv[i], "--cycles") && ++i)
+			cycles = atoi(v);
+		else if (!strcmp(argv[i], "--seconds") && ++i)
+			seconds = atof(v);
+	}
+	if (powerloss && !getenv("FAULTVFS_LIB")) {
+		printf("1..0 # SKIP FAULTVFS_LIB not set\n");
+		return 0;
 	}
 	if (cycles == 1000000 && seconds == 1e9)
 		cycles = 20;
@@ -676,7 +734,7 @@ int main(int argc, char *argv[])
 	memset(sh, 0, sizeof(*sh));
 	printf("# seed %u\n", seed);
 	/* 512-byte blocks: every page written crosses eight of them */
-	if (mnt_init(&m, "-b 512 -p 4096") < 0 || mnt_mount(&m, NULL) < 0 ||
+	if (mnt_init(&m, "-b 512 -p 4096") < 0 || mount(NULL) < 0 ||
 	    setup() < 0) {
 		printf("Bail out! cannot set up\n");
 		mnt_cleanup(&m);
@@ -687,12 +745,17 @@ int main(int argc, char *argv[])
 			break;
 	if (m.pid && mnt_umount(&m) < 0)
 		fail("final unmount");
-	printf("# %d cycles, %ld operations, %ld integrity errors, %ld lost "
-	       "bytes, %ld fsck findings (orphans aside)\n",
-	       c, total_ops, integrity_errors, lost_bytes, fsck_findings);
+	printf("# %d cycles%s, %ld operations, %ld integrity errors, %ld "
+	       "lost bytes, %ld fsck findings (orphans aside)\n",
+	       c, powerloss ? " (power loss)" : "", total_ops, integrity_errors,
+	       lost_bytes, fsck_findings);
+	if (powerloss)
+		printf("# %ld daemons lost their unsynced writes, %ld were "
+		       "killed\n",
+		       power_failures, (failures ? c + 1 : c) - power_failures);
 	if (failures)
-		printf("# replay: crash_test --seed %u --cycles %d\n", seed,
-		       c + 1);
+		printf("# replay: crash_test --seed %u --cycles %d%s\n", seed,
+		       c + 1, powerloss ? " --powerloss" : "");
 	printf("1..%d\n", failures ? c + 1 : c);
 	mnt_cleanup(&m);
 	return failures ? 1 : 0;
