@@ -1163,10 +1163,9 @@ static void check_reachable(struct fsck *f)
 				"inode %lld: %s not reachable from the root; "
 				"moved to /lost+found",
 				(long long) ino, dir ? "directory" : "file");
-			f->in[i].reached = 1;
+			f->in[i].reached = 1; /* and named once: ignored */
 			if (dir)
 				walk(f, ino);
-			count_names(f);
 		}
 	}
 }
