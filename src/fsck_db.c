@@ -1055,6 +1055,8 @@ static int64_t lost_found(struct fsck *f)
 			return is_dir(fi_live(f, e->ino)) ? (f->lost = e->ino)
 							  : 0;
 	}
+	if (f->nin && f->in[f->nin - 1].ino == INT64_MAX)
+		return 0; /* no inode number left */
 	ino = f->nin ? f->in[f->nin - 1].ino + 1 : 2;
 	if (grow((void **) &f->in, f->nin, sizeof(*f->in)) < 0) {
 		f->oom = 1;
