@@ -625,48 +625,63 @@ static const char *type_name(mode_t mode)
 	}
 }
 
+static int known_type(const struct fi *fi)
+{
+	mode_t mode = (mode_t) fi->mode;
+
+	return fi->mode >= 0 && fi->mode <= 0177777 &&
+	       (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode) ||
+		S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) ||
+		S_ISBLK(mode));
+}
+
 /*
- * File types: unknown ones, and an empty file holding entries, become what
- * the rows say the inode was.
+ * The type inode fi should have: its own if known, except that an empty
+ * non-directory holding entries was a directory; for an unknown one, what
+ * its rows say (a target: a symlink; entries, or the root: a directory;
+ * else a regular file).
  */
+static mode_t right_type(struct fsck *f, const struct fi *fi)
+{
+	mode_t type = (mode_t) fi->mode & S_IFMT;
+
+	if (known_type(fi)) {
+		if (type != S_IFDIR && fi->size == 0 && fi->stored == 0 &&
+		    fi->target_len < 0 && has_children(f, fi->ino))
+			return S_IFDIR;
+		return type;
+	}
+	if (fi->ino == DB_ROOT_INO || has_children(f, fi->ino))
+		return S_IFDIR;
+	return fi->target_len >= 0 ? S_IFLNK : S_IFREG;
+}
+
+/* File types: unknown or wrong ones become what the rows say. */
 static void check_types(struct fsck *f)
 {
 	size_t i;
 
 	for (i = 0; i < f->nin; i++) {
 		struct fi *fi = &f->in[i];
-		mode_t mode = (mode_t) fi->mode, type = mode & S_IFMT;
+		mode_t mode = (mode_t) fi->mode, type = right_type(f, fi);
+		int known = known_type(fi);
 
-		if (fi->mode >= 0 && fi->mode <= 0177777 && !S_ISDIR(mode) &&
-		    fi->size == 0 && fi->stored == 0 && fi->target_len < 0 &&
-		    has_children(f, fi->ino)) {
-			/* empty, yet holding entries: it was a directory */
-			fi->mode = (int64_t) (S_IFDIR | (mode & 07777));
+		if (known && type == (mode & S_IFMT))
+			continue;
+		fi->mode = (int64_t) (type | (mode & 07777));
+		if (known)
 			finding(f, plan(f, F_INODE_MODE, fi->ino, fi->mode, 0),
 				"inode %lld: a %s holding entries; made a "
 				"directory",
 				(long long) fi->ino,
 				S_ISREG(mode) ? "regular file"
 					      : "non-directory");
-			continue;
-		}
-		if (fi->mode >= 0 && fi->mode <= 0177777 &&
-		    (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode) ||
-		     S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) ||
-		     S_ISBLK(mode)))
-			continue;
-		if (fi->target_len >= 0)
-			type = S_IFLNK;
-		else if (has_children(f, fi->ino) || fi->ino == DB_ROOT_INO)
-			type = S_IFDIR;
 		else
-			type = S_IFREG;
-		fi->mode = (int64_t) (type | (mode & 07777));
-		finding(f, plan(f, F_INODE_MODE, fi->ino, fi->mode, 0),
-			"inode %lld: unknown file type (mode 0%llo); "
-			"made a %s",
-			(long long) fi->ino, (long long) mode & 0177777,
-			type_name(type));
+			finding(f, plan(f, F_INODE_MODE, fi->ino, fi->mode, 0),
+				"inode %lld: unknown file type (mode 0%llo); "
+				"made a %s",
+				(long long) fi->ino, (long long) mode & 0177777,
+				type_name(type));
 	}
 }
 
@@ -1232,7 +1247,7 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 	if (rc < 0)
 		return rc;
 	root = fi_find(f, DB_ROOT_INO);
-	if (!root || (root->mode & S_IFMT) != S_IFDIR) {
+	if (!root || right_type(f, root) != S_IFDIR) {
 		finding(f, 0, "inode 1: the root directory is %s; not repaired",
 			root ? "not a directory" : "missing");
 		return 0;

@@ -203,6 +203,20 @@ damage bad_name "(\"x/y\" in $D, inode $F): not a valid name" \
 damage root_named "names the root directory" \
 	"INSERT INTO dentry (parent, name, ino) VALUES ($D, 'up', 1)"
 
+damage root_typed_file "inode 1: a regular file holding entries" \
+	"UPDATE inode SET mode = 33188 WHERE ino = 1"
+damage root_untyped "inode 1: unknown file type" \
+	"UPDATE inode SET mode = 493 WHERE ino = 1"
+
+# a missing root is not repaired
+img=$dir/no_root.db
+cp "$base" "$img"
+sqlite3 "$img" "DELETE FROM inode WHERE ino = 1"
+expect_exit 4 "no root: fsck -n" "$FSCK" -n "$img"
+check "no root: the reason" grep -q "root directory is missing" "$dir/out"
+expect_exit 4 "no root: fsck -y repairs nothing" "$FSCK" -y "$img"
+check "no root: nothing changed" [ -z "$(sqlite3 "$img" "SELECT 1 FROM inode WHERE ino = 1")" ]
+
 # a file moved to lost+found keeps its content
 img=$dir/unreachable_file.db
 check "unreachable_file: /lost+found/#$BIG holds the file's bytes" [ \
