@@ -62,7 +62,13 @@ mount_db() {
 	done
 }
 umount_db() {
-	fusermount3 -u "$dir/mnt" || return 1
+	if ! fusermount3 -u "$dir/mnt"; then
+		fusermount3 -u -z "$dir/mnt"
+		kill "$pid"
+		wait "$pid"
+		pid=
+		return 1
+	fi
 	wait "$pid"
 	st=$?
 	pid=
@@ -141,7 +147,12 @@ damage() {
 		[ "$(sqlite3 "$img" 'PRAGMA integrity_check')" = ok ]
 	check "$class: foreign_key_check empty" \
 		[ -z "$(sqlite3 "$img" 'PRAGMA foreign_key_check')" ]
-	if mount_db "$img" && ls -laR "$dir/mnt" >/dev/null && umount_db; then
+	walked=1
+	if mount_db "$img"; then
+		ls -laR "$dir/mnt" >/dev/null && walked=0
+		umount_db || walked=1
+	fi
+	if [ $walked -eq 0 ]; then
 		ok "$class: the repaired image mounts and unmounts"
 	else
 		not_ok "$class: the repaired image mounts and unmounts"
