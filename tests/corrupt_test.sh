@@ -43,7 +43,7 @@ rand() {
 # mount_db DB: 0 mounted, 1 refused (daemon exited), 2 hung
 mount_db() {
 	before=$(stat -c %d "$dir/mnt")
-	"$SQLITEFS" -f "$1" "$dir/mnt" 2>"$dir/daemon.log" &
+	"$SQLITEFS" -f "$1" "$dir/mnt" >"$dir/daemon.log" 2>&1 &
 	pid=$!
 	i=0
 	while [ "$(stat -c %d "$dir/mnt")" = "$before" ]; do
@@ -56,7 +56,13 @@ mount_db() {
 			echo "# daemon exited $st before mounting" >&2
 			return 2
 		fi
-		[ $i -gt 1000 ] && return 2
+		if [ $i -gt 1000 ]; then
+			kill -9 "$pid"
+			wait "$pid"
+			fusermount3 -u -z "$dir/mnt" 2>/dev/null
+			pid=
+			return 2
+		fi
 		sleep 0.02
 	done
 	return 0

@@ -48,13 +48,16 @@ check() { # check DESCRIPTION COMMAND...: ok if the command succeeds
 # mount DB: the daemon in the foreground, until the mountpoint changes
 mount_db() {
 	before=$(stat -c %d "$dir/mnt")
-	"$SQLITEFS" -f "$1" "$dir/mnt" 2>>"$dir/daemon.log" &
+	"$SQLITEFS" -f "$1" "$dir/mnt" >>"$dir/daemon.log" 2>&1 &
 	pid=$!
 	i=0
 	while [ "$(stat -c %d "$dir/mnt")" = "$before" ]; do
 		i=$((i + 1))
 		if [ $i -gt 500 ] || ! kill -0 "$pid" 2>/dev/null; then
-			cat "$dir/daemon.log" >&2
+			sed 's/^/# /' "$dir/daemon.log"
+			kill -9 "$pid" 2>/dev/null
+			wait "$pid"
+			fusermount3 -u -z "$dir/mnt" 2>/dev/null
 			pid=
 			return 1
 		fi
