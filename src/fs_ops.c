@@ -50,6 +50,7 @@ struct fs {
 	pthread_cond_t wake;
 	int stopping; /* the committer should exit */
 	int committer_running;
+	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -708,10 +709,21 @@ static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	readdir_common(req, ino, size, off, 1);
 }
 
+/*
+ * As fs_fsync(); but without opendir a directory has no open state, so a
+ * lost batch is reported to the next fsyncdir, whichever directory.
+ */
 static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
-	fs_fsync(req, ino, datasync, fi);
+	struct fs *fs = fs_of(req);
+	int rc = db_sync(fs->db), lost;
+
+	(void) ino;
+	(void) datasync;
+	lost = db_lost_since(fs->db,
+			     fs->no_opendir || !fi ? &fs->dirs_seen : &fi->fh);
+	fuse_reply_err(req, rc < 0 ? -rc : -lost);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)

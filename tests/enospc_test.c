@@ -4,8 +4,9 @@
  * The filesystem lives on a small tmpfs mounted for the test (root only;
  * skipped otherwise), beside a ballast file.  After storing and syncing
  * some files, a writer fills the disk; then:
- *  - the write that does not fit fails with ENOSPC, not EIO, and so does
- *    the fsync after it (the batch it was in is lost: fsync must say so);
+ *  - the write that does not fit fails with ENOSPC, not EIO (from write,
+ *    or from fsync with the kernel's writeback cache), and so does the
+ *    next fsync (the batch it was in is lost: fsync must say so);
  *  - the daemon lives and serves reads: the synced files read back intact;
  *  - further writes fail with ENOSPC or succeed, nothing else;
  *  - once the ballast is deleted, writing and fsync work again;
@@ -118,18 +119,31 @@ static int run_fsck(void)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Writes CHUNKs to a new file until a write fails; returns its errno. */
-static int fill_disk(long *bytes, int *fsync_errno)
+/*
+ * Writes CHUNKs to a new file, with an fsync after every sixteen, until a
+ * call fails; returns its errno, *call says which.  (With the kernel's
+ * writeback cache a write(2) only fills the page cache: the error comes
+ * back from fsync.)  *fsync_errno gets the result of one more fsync.
+ */
+static int fill_disk(long *bytes, const char **call, int *fsync_errno)
 {
 	char *buf = malloc(CHUNK);
 	int fd = open(mp(&m, "fill"), O_WRONLY | O_CREAT, 0644), err = 0;
 
 	*bytes = 0;
+	*call = "open";
 	fill(buf, CHUNK, 5);
+	if (fd < 0)
+		err = errno;
 	while (fd >= 0 && !err) {
-		if (write(fd, buf, CHUNK) == CHUNK)
-			*bytes += CHUNK;
-		else
+		*call = "write";
+		if (write(fd, buf, CHUNK) != CHUNK) {
+			err = errno;
+			break;
+		}
+		*bytes += CHUNK;
+		*call = "fsync";
+		if (*bytes % (16 * CHUNK) == 0 && fsync(fd) < 0)
 			err = errno;
 		if (*bytes > 1L << 30)
 			break; /* never full: the tmpfs is not there */
@@ -145,6 +159,7 @@ int main(void)
 {
 	char ballast[128], name[32], msg[160];
 	int i, rc, err, ferr, others_ok = 1;
+	const char *call;
 	DIR *dir;
 	long bytes;
 
@@ -173,12 +188,12 @@ int main(void)
 	rc |= write_synced("dir/small", 1000, 99);
 	ok(rc == 0, "files written and synced");
 
-	err = fill_disk(&bytes, &ferr);
+	err = fill_disk(&bytes, &call, &ferr);
 	snprintf(msg, sizeof(msg),
-		 "filling: a write fails with ENOSPC (%s after %ld bytes)",
+		 "filling: %s fails with ENOSPC (%s after %ld bytes)", call,
 		 strerror(err), bytes);
 	ok(err == ENOSPC, msg);
-	snprintf(msg, sizeof(msg), "the fsync after it fails with ENOSPC (%s)",
+	snprintf(msg, sizeof(msg), "the next fsync fails with ENOSPC (%s)",
 		 strerror(ferr));
 	ok(ferr == ENOSPC, msg);
 	ok(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
