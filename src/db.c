@@ -183,6 +183,8 @@ struct db {
 	int one;	     /* the operation runs without a savepoint */
 	sqlite3_blob *blob;  /* a data row's bytes, open within one call */
 	int blob_write;	     /* ... for writing */
+	uint64_t lost;	     /* batches SQLite rolled back on its own */
+	int lost_errno;	     /* -errno of the last such loss */
 };
 
 /* An inode row. */
@@ -389,13 +391,44 @@ static int op_savepoint(struct db *db)
 }
 
 /*
+ * The batch transaction is gone: SQLite rolled it back itself, as it does
+ * when a write to the WAL fails (SQLITE_FULL, SQLITE_IOERR: the pager must
+ * then drop every uncommitted page).  The operations since the last
+ * commit are lost, as in a crash, but callers were told they succeeded
+ * and the kernel may still cache what they did.  So the loss is counted:
+ * fsync on every file open at the time fails with the error (see
+ * db_lost_since()), and fs_ops.c stops keeping page caches across opens.
+ * A new batch begins (and takes the write lock again) at once or with the
+ * next operation.  Caller holds the lock.
+ */
+static void batch_lost(struct db *db, int err)
+{
+	fuse_log(FUSE_LOG_ERR,
+		 "sqlitefs: %s: transaction rolled back after an error (%s): "
+		 "changes since the last commit are lost\n",
+		 db->path, strerror(err < 0 ? -err : EIO));
+	db->in_tx = db->dirty = 0;
+	db->pending = 0;
+	db->lost++;
+	db->lost_errno = err < 0 ? err : -EIO;
+}
+
+/*
  * Ends the operation op_begin() started: keeps its changes if rc >= 0,
  * rolls them back otherwise.  Returns rc, or the error of the release.
  */
 static int64_t op_end(struct db *db, int64_t rc)
 {
-	int r;
+	int r = 0;
 
+	if (sqlite3_get_autocommit(db->conn)) { /* I/O error, disk full */
+		db->one = 0;
+		rc = rc < 0 ? rc : -EIO; /* even this operation is gone */
+		batch_lost(db, (int) rc);
+		commit_locked(db, 1); /* only takes the write lock again */
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
 	if (db->one) {
 		db->one = 0;
 	} else {
@@ -410,20 +443,17 @@ static int64_t op_end(struct db *db, int64_t rc)
 	}
 	if (rc >= 0)
 		db->dirty = 1;
-	if (sqlite3_get_autocommit(db->conn) && db->in_tx) {
-		/* SQLite rolled the whole batch back (I/O error, full disk) */
-		fuse_log(
-			FUSE_LOG_ERR,
-			"sqlitefs: %s: transaction rolled back after an error\n",
-			db->path);
-		db->in_tx = db->dirty = 0;
-		db->pending = 0;
-	}
+	if (sqlite3_get_autocommit(db->conn) && db->in_tx)
+		batch_lost(db, (int) (rc < 0 ? rc : r));
 	if (db->pending >= DB_BATCH_BYTES) {
+		uint64_t lost = db->lost;
+
 		r = commit_locked(db, 1);
 		if (r < 0)
 			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
 				 db->path, strerror(-r));
+		if (db->lost != lost)
+			rc = r; /* this operation went with the batch */
 	}
 	pthread_mutex_unlock(&db->lock);
 	return rc;
@@ -441,6 +471,8 @@ static int commit_locked(struct db *db, int again)
 
 	if (db->in_tx && (db->dirty || !again)) {
 		rc = run(db, stmt(db, S_COMMIT));
+		if (rc < 0 && sqlite3_get_autocommit(db->conn))
+			batch_lost(db, rc);
 		if (rc == 0 || sqlite3_get_autocommit(db->conn)) {
 			db->in_tx = db->dirty = 0;
 			db->pending = 0;
@@ -2599,4 +2631,27 @@ int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime)
 const char *db_filename(struct db *db)
 {
 	return db->path;
+}
+
+uint64_t db_lost(struct db *db)
+{
+	uint64_t lost;
+
+	pthread_mutex_lock(&db->lock);
+	lost = db->lost;
+	pthread_mutex_unlock(&db->lock);
+	return lost;
+}
+
+int db_lost_since(struct db *db, uint64_t *seen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&db->lock);
+	if (*seen != db->lost) {
+		*seen = db->lost;
+		rc = db->lost_errno;
+	}
+	pthread_mutex_unlock(&db->lock);
+	return rc;
 }

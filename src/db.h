@@ -75,6 +75,20 @@ int db_sync(struct db *db);
 /* Nonzero if the batch transaction holds uncommitted work. */
 int db_dirty(struct db *db);
 
+/*
+ * How many batch transactions SQLite rolled back on its own in this
+ * mount (a full disk or an I/O error while writing the WAL): the work
+ * since the last commit was lost, as in a crash.
+ */
+uint64_t db_lost(struct db *db);
+
+/*
+ * -errno (-ENOSPC, -EIO) if a batch was lost since *seen (a db_lost()
+ * value), which becomes the current count; else 0.  For fsync to report
+ * a loss to each file open when it happened.
+ */
+int db_lost_since(struct db *db, uint64_t *seen);
+
 /* Who performs a call: owner of new inodes, and their groups. */
 struct db_cred {
 	uid_t uid;

@@ -50,6 +50,7 @@ struct fs {
 	pthread_cond_t wake;
 	int stopping; /* the committer should exit */
 	int committer_running;
+	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -452,6 +453,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	fill_entry(fs, &st, &e);
 	fi->keep_cache = 1;
+	fi->fh = db_lost(fs->db);
 	if (ref(fs, e.ino) < 0)
 		fuse_reply_err(req, ENOMEM);
 	else if (fuse_reply_create(req, &e, fi) != 0)
@@ -469,6 +471,9 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * should update atime, start this open with an empty cache.
 	 */
 	fi->keep_cache = 1;
+	fi->fh = db_lost(fs->db); /* for fs_fsync(): losses after this open */
+	if (fi->fh) /* a lost batch: the page cache may hold what was lost */
+		fi->keep_cache = 0;
 	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly &&
 	    db_getattr(fs->db, ino, &st) == 0 &&
 	    db_atime_due(&st, fs->cfg.atime))
@@ -538,14 +543,22 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* fsync, fdatasync, fsyncdir and syncfs: commit the whole batch. */
+/*
+ * fsync, fdatasync, fsyncdir and syncfs: commit the whole batch, and
+ * report a batch lost since the file was opened: to every file, since a
+ * batch holds everybody's work; at every fsync of that open file, since
+ * fi->fh is not kept between requests (Linux reports a writeback error
+ * once per open file; reopening here clears it).
+ */
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
+	struct db *db = fs_of(req)->db;
+	int rc = db_sync(db), lost = fi ? db_lost_since(db, &fi->fh) : 0;
+
 	(void) ino;
 	(void) datasync;
-	(void) fi;
-	fuse_reply_err(req, -db_sync(fs_of(req)->db));
+	fuse_reply_err(req, rc < 0 ? -rc : -lost);
 }
 
 static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
@@ -612,6 +625,7 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	fi->keep_cache = 0;
+	fi->fh = db_lost(fs_of(req)->db);
 	fuse_reply_open(req, fi);
 }
 
@@ -695,10 +709,21 @@ static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	readdir_common(req, ino, size, off, 1);
 }
 
+/*
+ * As fs_fsync(); but without opendir a directory has no open state, so a
+ * lost batch is reported to the next fsyncdir, whichever directory.
+ */
 static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
-	fs_fsync(req, ino, datasync, fi);
+	struct fs *fs = fs_of(req);
+	int rc = db_sync(fs->db), lost;
+
+	(void) ino;
+	(void) datasync;
+	lost = db_lost_since(fs->db,
+			     fs->no_opendir || !fi ? &fs->dirs_seen : &fi->fh);
+	fuse_reply_err(req, rc < 0 ? -rc : -lost);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)

@@ -1,0 +1,163 @@
+/*
+ * fsck.c - fsck.sqlitefs: check, and with -y repair, a sqlitefs database
+ *
+ * fsck.sqlitefs [-n | -y | -p | -a] [-f] DATABASE
+ *
+ * Exit status as fsck(8): 0 no damage, 1 damage repaired, 4 damage left,
+ * 8 operational error (a missing file, not a sqlitefs database, in use by
+ * a mounted daemon, a repair that could not be written), 16 usage.
+ * Without -y (or -p, -a) it only checks, opening the database read-only.
+ * It takes the daemon's flock(2) on the database file, so it never runs on
+ * a mounted filesystem and no mount starts while it runs.
+ */
+#include "fsck_db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define FSCK_OK 0
+#define FSCK_CORRECTED 1
+#define FSCK_UNCORRECTED 4
+#define FSCK_OPERATIONAL 8
+#define FSCK_USAGE 16
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fsck.sqlitefs [-n | -y | -p | -a] [-f] DATABASE\n\n"
+		"Checks the sqlitefs filesystem stored in DATABASE, which "
+		"must not be mounted.\n\n"
+		"    -n     check only; open the database read-only (the "
+		"default)\n"
+		"    -y     repair what can be repaired safely\n"
+		"    -p, -a the same as -y (what fsck -A passes)\n"
+		"    -f     accepted; every run is a full check\n"
+		"    -V     print the version\n\n"
+		"Exit status: 0 clean, 1 repaired, 4 damage left, 8 "
+		"operational error, 16 usage.\n");
+}
+
+/* Prints one finding. */
+static void print_finding(void *ctx, enum fsck_kind kind, const char *msg)
+{
+	(void) ctx;
+	switch (kind) {
+	case FSCK_FIXED:
+		printf("%s\n", msg);
+		break;
+	case FSCK_ERROR: {
+		/* the repair clause after the last ';' did not happen */
+		const char *semi = strrchr(msg, ';');
+		int n = semi ? (int) (semi - msg) : (int) strlen(msg);
+
+		printf("%.*s\n", n, msg);
+		break;
+	}
+	case FSCK_NOTE:
+		printf("%s\n", msg);
+		break;
+	}
+}
+
+/* Opens and locks path as the daemon does; exits 8 if that fails. */
+static int lock_database(const char *path, int repair)
+{
+	int fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "fsck.sqlitefs: %s: %s\n", path,
+			strerror(errno));
+		exit(FSCK_OPERATIONAL);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			fprintf(stderr,
+				"fsck.sqlitefs: %s: in use by a sqlitefs "
+				"daemon (mounted?); unmount it first\n",
+				path);
+		else
+			fprintf(stderr, "fsck.sqlitefs: %s: cannot lock: %s\n",
+				path, strerror(errno));
+		exit(FSCK_OPERATIONAL);
+	}
+	return fd;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct fsck_result res;
+	struct fsck *f;
+	const char *path;
+	char err[512] = "";
+	int c, repair = 0, check_only = 0, lockfd, rc;
+
+	while ((c = getopt_long(argc, argv, "nypafVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			check_only = 1;
+			break;
+		case 'y':
+		case 'p':
+		case 'a':
+			repair = 1;
+			break;
+		case 'f':
+			break;
+		case 'V':
+			printf("fsck.sqlitefs %s\n", SQLITEFS_VERSION);
+			return FSCK_OK;
+		case 'h':
+			usage(stdout);
+			return FSCK_OK;
+		default:
+			usage(stderr);
+			return FSCK_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (repair && check_only)) {
+		usage(stderr);
+		return FSCK_USAGE;
+	}
+	path = argv[optind];
+
+	lockfd = lock_database(path, repair);
+	rc = fsck_open(path, repair, &f, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "fsck.sqlitefs: %s: %s\n", path, err);
+		close(lockfd);
+		return FSCK_OPERATIONAL;
+	}
+	rc = fsck_run(f, print_finding, NULL, &res, err, sizeof(err));
+	fsck_close(f);
+	close(lockfd);
+	if (rc < 0) {
+		fprintf(stderr, "fsck.sqlitefs: %s: %s\n", path, err);
+		return rc == -EIO ? FSCK_UNCORRECTED : FSCK_OPERATIONAL;
+	}
+	printf("%s: %ld inodes, %ld data blocks: ", path, res.inodes,
+	       res.blocks);
+	if (res.errors == 0)
+		printf("clean");
+	else
+		printf("%ld errors, %ld repaired", res.errors, res.fixed);
+	if (res.notes)
+		printf(", %ld orphans%s", res.notes,
+		       res.purged ? " deleted" : "");
+	printf("\n");
+	if (res.errors > res.fixed)
+		return FSCK_UNCORRECTED;
+	if (res.fixed || res.purged)
+		return FSCK_CORRECTED;
+	return FSCK_OK;
+}
