@@ -486,14 +486,18 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct fs *fs = fs_of(req);
 	char *buf = malloc(size ? size : 1);
+	enum db_atime atime = fs->cfg.atime;
 	ssize_t n;
 
-	(void) fi;
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = db_read(fs->db, ino, off, size, buf, fs->cfg.atime);
+	/* the writeback cache reads a page before a write that covers part
+	 * of it, through the writer's file: that read is no access */
+	if ((fi->flags & O_ACCMODE) == O_WRONLY)
+		atime = DB_ATIME_NOATIME;
+	n = db_read(fs->db, ino, off, size, buf, atime);
 	if (n < 0)
 		fuse_reply_err(req, (int) -n);
 	else
