@@ -325,30 +325,6 @@ static int64_t query_int(struct db *db, enum stmt_id id)
 
 static int commit_locked(struct db *db, int again);
 
-/* Takes the lock and opens the savepoint of one modifying operation. */
-static int op_begin(struct db *db)
-{
-	int rc;
-
-	pthread_mutex_lock(&db->lock);
-	if (db->readonly) {
-		pthread_mutex_unlock(&db->lock);
-		return -EROFS;
-	}
-	if (!db->in_tx) {
-		rc = run(db, stmt(db, S_BEGIN));
-		if (rc < 0) {
-			pthread_mutex_unlock(&db->lock);
-			return rc;
-		}
-		db->in_tx = 1;
-	}
-	rc = run(db, stmt(db, S_SAVEPOINT));
-	if (rc < 0)
-		pthread_mutex_unlock(&db->lock);
-	return rc;
-}
-
 /*
  * op_begin() for an operation that changes the database with a single
  * statement: SQLite undoes a failed statement by itself, so it needs no
@@ -411,6 +387,20 @@ static void batch_lost(struct db *db, int err)
 	db->pending = 0;
 	db->lost++;
 	db->lost_errno = err < 0 ? err : -EIO;
+}
+
+/* Takes the lock and opens the savepoint of one modifying operation. */
+static int op_begin(struct db *db)
+{
+	int rc = op_begin_one(db);
+
+	if (rc == 0)
+		rc = op_savepoint(db);
+	if (rc < 0 && db->one) {
+		db->one = 0;
+		pthread_mutex_unlock(&db->lock);
+	}
+	return rc;
 }
 
 /*
