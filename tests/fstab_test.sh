@@ -31,11 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+. "$(dirname "$0")/tap.sh"
 q() { sqlite3 -batch "$1" "$2"; }
 mounted() { grep -q " $1 fuse.sqlitefs " /proc/mounts; }
 opts() { awk -v m="$1" '$2 == m { print $4 }' /proc/mounts; }

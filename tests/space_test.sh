@@ -17,11 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+. "$(dirname "$0")/tap.sh"
 q() { sqlite3 -batch "$dir/fs.db" "$1"; }
 size() { stat -c %s "$dir/fs.db"; }
 # free KiB of the mount as statfs reports them, less the host's free KiB
