@@ -31,16 +31,7 @@
 
 #define SIZE (200 * 1024 + 3)
 
-static int n, failed;
 static struct mnt m;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", ++n, what);
-	fflush(stdout);
-	if (!cond)
-		failed = 1;
-}
 
 static void fill(char *buf, size_t len, unsigned key)
 {
@@ -140,10 +131,11 @@ int main(void)
 	}
 	rc = mnt_init(&m, "-b 4096 -p 4096") == 0 &&
 	     mount_faulty("ioerr", 0) == 0;
-	ok(rc, "mount with the fault VFS");
+	mnt_tap(rc, "mount with the fault VFS");
 	if (!rc)
 		goto out;
-	ok(write_synced("keep", 1, &werr) == 0, "a file written and synced");
+	mnt_tap(write_synced("keep", 1, &werr) == 0,
+		"a file written and synced");
 
 	kill(m.pid, SIGUSR1);
 	usleep(100000);
@@ -152,35 +144,35 @@ int main(void)
 		 "write errors: fsync fails with EIO (write: %s; fsync: %s)",
 		 strerror(werr),
 		 rc == 1 ? "second one succeeded" : strerror(rc < 0 ? -rc : 0));
-	ok(rc == -EIO && (werr == 0 || werr == EIO), msg);
+	mnt_tap(rc == -EIO && (werr == 0 || werr == EIO), msg);
 	rc = mkdir(mp(&m, "dir"), 0755);
 	fd = open(m.path, O_RDONLY | O_DIRECTORY);
-	ok(fd >= 0 && fsync(fd) < 0 && errno == EIO,
-	   "a mkdir, then fsync of the directory: EIO");
+	mnt_tap(fd >= 0 && fsync(fd) < 0 && errno == EIO,
+		"a mkdir, then fsync of the directory: EIO");
 	if (fd >= 0)
 		close(fd);
-	ok(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
-	ok(check_file("keep", 1) == 0, "the synced file reads back");
+	mnt_tap(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
+	mnt_tap(check_file("keep", 1) == 0, "the synced file reads back");
 
 	kill(m.pid, SIGUSR2);
 	usleep(100000);
-	ok(write_synced("after", 3, &werr) == 0,
-	   "disarmed: write and fsync work again");
-	ok(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
-	ok(run_fsck() == 0, "fsck -n is clean");
-	ok(mnt_check_db(&m) == 0, "integrity_check and foreign_key_check");
+	mnt_tap(write_synced("after", 3, &werr) == 0,
+		"disarmed: write and fsync work again");
+	mnt_tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
+	mnt_tap(run_fsck() == 0, "fsck -n is clean");
+	mnt_tap(mnt_check_db(&m) == 0, "integrity_check and foreign_key_check");
 
 	rc = mount_faulty("ioerr", 1) == 0;
-	ok(rc, "remount, with read errors too");
+	mnt_tap(rc, "remount, with read errors too");
 	if (!rc)
 		goto out;
-	ok(check_file("keep", 1) == 0 && check_file("after", 3) == 0,
-	   "everything synced is there byte for byte");
+	mnt_tap(check_file("keep", 1) == 0 && check_file("after", 3) == 0,
+		"everything synced is there byte for byte");
 	rc = check_file("lost", 2);
-	ok(rc == 0 || rc == -ENOENT,
-	   "the file of the lost batch: whole or absent");
+	mnt_tap(rc == 0 || rc == -ENOENT,
+		"the file of the lost batch: whole or absent");
 	if (mnt_umount(&m) < 0 || mount_faulty("ioerr", 1) < 0) {
-		ok(0, "remount with a cold cache");
+		mnt_tap(0, "remount with a cold cache");
 		goto out;
 	}
 	kill(m.pid, SIGUSR1);
@@ -188,15 +180,15 @@ int main(void)
 	rc = check_file("keep", 1);
 	snprintf(msg, sizeof(msg), "read errors: a read fails with EIO (%s)",
 		 strerror(-rc));
-	ok(rc == -EIO, msg);
-	ok(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
+	mnt_tap(rc == -EIO, msg);
+	mnt_tap(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
 	kill(m.pid, SIGUSR2);
 	usleep(100000);
-	ok(check_file("keep", 1) == 0, "disarmed: the read works");
-	ok(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
-	ok(run_fsck() == 0, "fsck -n is clean");
+	mnt_tap(check_file("keep", 1) == 0, "disarmed: the read works");
+	mnt_tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
+	mnt_tap(run_fsck() == 0, "fsck -n is clean");
 out:
 	mnt_cleanup(&m);
-	printf("1..%d\n", n);
-	return failed;
+	printf("1..%d\n", mnt_tap_count);
+	return mnt_tap_failed;
 }

@@ -35,17 +35,8 @@
 #define KEEP_SIZE (300 * 1024 + 17)
 #define CHUNK (64 * 1024)
 
-static int n, failed;
 static struct mnt m;
 static char top[64] = "/tmp/sqlitefs-enospc.XXXXXX";
-
-static void ok(int cond, const char *what)
-{
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", ++n, what);
-	fflush(stdout);
-	if (!cond)
-		failed = 1;
-}
 
 static void fill(char *buf, size_t len, unsigned key)
 {
@@ -171,12 +162,12 @@ int main(void)
 	setenv("TMPDIR", top, 1);
 	snprintf(ballast, sizeof(ballast), "%s/ballast", top);
 	rc = mnt_init(&m, "-b 4096 -p 4096") == 0 && mnt_mount(&m, NULL) == 0;
-	ok(rc, "mkfs and mount on a 12 MiB tmpfs");
+	mnt_tap(rc, "mkfs and mount on a 12 MiB tmpfs");
 	if (!rc)
 		goto out;
 	i = open(ballast, O_WRONLY | O_CREAT, 0644);
-	ok(i >= 0 && posix_fallocate(i, 0, 2 << 20) == 0,
-	   "a 2 MiB ballast file beside the database");
+	mnt_tap(i >= 0 && posix_fallocate(i, 0, 2 << 20) == 0,
+		"a 2 MiB ballast file beside the database");
 	close(i);
 
 	rc = 0;
@@ -186,20 +177,20 @@ int main(void)
 	}
 	rc |= mkdir(mp(&m, "dir"), 0755);
 	rc |= write_synced("dir/small", 1000, 99);
-	ok(rc == 0, "files written and synced");
+	mnt_tap(rc == 0, "files written and synced");
 
 	err = fill_disk(&bytes, &call, &ferr);
 	snprintf(msg, sizeof(msg),
 		 "filling: %s fails with ENOSPC (%s after %ld bytes)", call,
 		 strerror(err), bytes);
-	ok(err == ENOSPC, msg);
+	mnt_tap(err == ENOSPC, msg);
 	snprintf(msg, sizeof(msg), "the next fsync fails with ENOSPC (%s)",
 		 strerror(ferr));
-	ok(ferr == ENOSPC, msg);
-	ok(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
-	ok(all_kept(), "synced files read back intact on the full disk");
+	mnt_tap(ferr == ENOSPC, msg);
+	mnt_tap(m.pid && kill(m.pid, 0) == 0, "the daemon lives");
+	mnt_tap(all_kept(), "synced files read back intact on the full disk");
 	dir = opendir(m.path);
-	ok(dir && readdir(dir) != NULL, "directories can be read");
+	mnt_tap(dir && readdir(dir) != NULL, "directories can be read");
 	if (dir)
 		closedir(dir);
 
@@ -217,27 +208,28 @@ int main(void)
 			others_ok = 0;
 		}
 	}
-	ok(others_ok, "more writes on the full disk: ENOSPC or success only");
-	ok(m.pid && kill(m.pid, 0) == 0, "the daemon still lives");
+	mnt_tap(others_ok,
+		"more writes on the full disk: ENOSPC or success only");
+	mnt_tap(m.pid && kill(m.pid, 0) == 0, "the daemon still lives");
 
 	unlink(ballast);
-	ok(write_synced("after", 256 * 1024, 42) == 0,
-	   "space freed: a write and fsync work again");
-	ok(mkdir(mp(&m, "after.d"), 0755) == 0, "and a mkdir");
-	ok(all_kept(), "synced files still intact");
+	mnt_tap(write_synced("after", 256 * 1024, 42) == 0,
+		"space freed: a write and fsync work again");
+	mnt_tap(mkdir(mp(&m, "after.d"), 0755) == 0, "and a mkdir");
+	mnt_tap(all_kept(), "synced files still intact");
 	unlink(mp(&m, "fill"));
 
-	ok(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
-	ok(run_fsck() == 0, "fsck -n is clean");
-	ok(mnt_check_db(&m) == 0, "integrity_check and foreign_key_check");
-	ok(mnt_mount(&m, NULL) == 0, "remount");
-	ok(all_kept() && holds("after", 256 * 1024, 42),
-	   "after the remount, everything synced is there byte for byte");
-	ok(mnt_umount(&m) == 0, "unmount");
+	mnt_tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
+	mnt_tap(run_fsck() == 0, "fsck -n is clean");
+	mnt_tap(mnt_check_db(&m) == 0, "integrity_check and foreign_key_check");
+	mnt_tap(mnt_mount(&m, NULL) == 0, "remount");
+	mnt_tap(all_kept() && holds("after", 256 * 1024, 42),
+		"after the remount, everything synced is there byte for byte");
+	mnt_tap(mnt_umount(&m) == 0, "unmount");
 out:
 	mnt_cleanup(&m);
 	umount2(top, MNT_DETACH);
 	rmdir(top);
-	printf("1..%d\n", n);
-	return failed;
+	printf("1..%d\n", mnt_tap_count);
+	return mnt_tap_failed;
 }

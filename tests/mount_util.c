@@ -269,3 +269,13 @@ const char *mp(struct mnt *m, const char *rel)
 		abort(); /* a test's path is never that long */
 	return b;
 }
+
+int mnt_tap_failed, mnt_tap_count;
+
+void mnt_tap(int ok, const char *what)
+{
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", ++mnt_tap_count, what);
+	fflush(stdout);
+	if (!ok)
+		mnt_tap_failed = 1;
+}

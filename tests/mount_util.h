@@ -57,6 +57,13 @@ int mnt_check_db(struct mnt *m);
 /* Runs one SQL statement on the database; its first output line goes in out. */
 int mnt_sql(struct mnt *m, const char *sql, char *out, size_t outsz);
 
+/*
+ * Prints one TAP line, "ok N - what" or "not ok N - what": N is
+ * mnt_tap_count after the call; mnt_tap_failed becomes 1 at a "not ok".
+ */
+void mnt_tap(int ok, const char *what);
+extern int mnt_tap_failed, mnt_tap_count;
+
 /* Prints the daemon's log to stderr. */
 void mnt_dump_log(struct mnt *m);
 

@@ -48,16 +48,6 @@ struct file {
 };
 
 static struct mnt m;
-static int tests, failed;
-
-static void tap(int ok, const char *name)
-{
-	tests++;
-	if (!ok)
-		failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, name);
-	fflush(stdout);
-}
 
 static uint64_t hash(const unsigned char *p, size_t n)
 {
@@ -420,23 +410,23 @@ int main(int argc, char **argv)
 				status);
 		}
 	}
-	tap(ok, "all processes finished in time, every result as expected");
-	tap(kill(m.pid, 0) == 0, "the daemon lives");
+	mnt_tap(ok, "all processes finished in time, every result as expected");
+	mnt_tap(kill(m.pid, 0) == 0, "the daemon lives");
 	bad = check_manifests(procs, m.dir);
-	tap(bad == 0, "the tree holds exactly the workers' files");
-	tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
-	tap(mnt_check_db(&m) == 0, "integrity and foreign keys clean");
+	mnt_tap(bad == 0, "the tree holds exactly the workers' files");
+	mnt_tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
+	mnt_tap(mnt_check_db(&m) == 0, "integrity and foreign keys clean");
 	if (mnt_mount(&m, NULL) == 0) {
 		bad = check_manifests(procs, m.dir);
-		tap(bad == 0, "after a remount, the same tree");
+		mnt_tap(bad == 0, "after a remount, the same tree");
 		mnt_umount(&m);
 	} else {
-		tap(0, "remount");
+		mnt_tap(0, "remount");
 	}
-	if (failed)
+	if (mnt_tap_failed)
 		printf("# replay: stress_test --seed %u --procs %d --seconds "
 		       "%d\n",
 		       seed, procs, seconds);
 	mnt_cleanup(&m);
-	return failed ? 1 : 0;
+	return mnt_tap_failed ? 1 : 0;
 }
