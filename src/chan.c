@@ -6,13 +6,61 @@
  */
 #include "chan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
+#include <poll.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Reads one request: polls first while they come quickly (see chan.h). */
+static ssize_t wait_read(struct chan *ch, int fd, void *buf, size_t len)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int64_t start;
+	ssize_t n;
+	int fl;
+
+	if (ch->spin_ns <= 0)
+		return read(fd, buf, len);
+	if (!ch->nonblock) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			ch->spin_ns = 0;
+			return read(fd, buf, len);
+		}
+		ch->nonblock = 1;
+	}
+	start = mono_ns();
+	while ((n = read(fd, buf, len)) < 0 && errno == EAGAIN) {
+		if (ch->quick < 2 || mono_ns() - start >= ch->spin_ns) {
+			ch->quick = 0;
+			if (poll(&p, 1, -1) < 0)
+				return -1; /* EINTR: the loop checks for exit */
+		} else {
+			sched_yield(); /* the sender may want this CPU */
+		}
+	}
+	if (n >= 0 && mono_ns() - start < ch->spin_ns)
+		ch->quick += ch->quick < 2;
+	else if (n >= 0)
+		ch->quick = 0;
+	return n;
+}
 
 ssize_t chan_read(struct chan *ch, int fd, void *buf, size_t len)
 {
-	ssize_t n = read(fd, buf, len);
+	ssize_t n = wait_read(ch, fd, buf, len);
 	struct fuse_in_header h;
 	const char *arg = (const char *) buf + sizeof(h);
 	size_t argsz;

@@ -886,6 +886,7 @@ void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 	fs->se = se;
 	/* a read-only mount never writes: nothing to drop, nothing gained */
 	fs->chan.want = !fs->cfg.readonly;
+	fs->chan.spin_ns = (int64_t) fs->cfg.spin_us * 1000;
 	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: cannot read /dev/fuse "
 				       "directly; writes will cost more\n");

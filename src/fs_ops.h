@@ -19,6 +19,7 @@ struct fs_config {
 	unsigned commit_interval; /* seconds between batch commits, > 0 */
 	int readonly;		  /* mounted read-only */
 	int writeback;		  /* let the kernel cache writes */
+	unsigned spin_us;	  /* poll for the next request this long */
 };
 
 struct fs;

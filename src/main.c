@@ -32,6 +32,7 @@ struct options {
 	char *mountpoint; /* second */
 	unsigned commit;  /* -o commit=SECONDS */
 	unsigned cache;	  /* -o cache=MIB */
+	unsigned spin;	  /* -o spin=MICROSECONDS */
 	double timeout;	  /* -o timeout=SECONDS */
 	int noatime;	  /* -o noatime */
 	int strictatime;  /* -o strictatime */
@@ -55,6 +56,7 @@ enum {
 static const struct fuse_opt opt_spec[] = {
 	OPT("commit=%u", commit),
 	OPT("cache=%u", cache),
+	OPT("spin=%u", spin),
 	OPT("timeout=%lf", timeout),
 	OPT("nowriteback", nowriteback),
 	FUSE_OPT_KEY("noatime", KEY_NOATIME),
@@ -159,6 +161,8 @@ static void usage(void)
 	       "keeps in memory\n"
 	       "  -o nowriteback       send each write(2) through at once "
 	       "(default: cached)\n"
+	       "  -o spin=100          microseconds to poll for the next "
+	       "request (0: sleep)\n"
 	       "  -o relatime          reads update atime as ext4 does "
 	       "(default)\n"
 	       "  -o noatime           reads never update atime\n"
@@ -334,6 +338,8 @@ static void parse_args(struct fuse_args *args, struct options *o,
 		o->cache = 16;
 	if (o->cache > 1 << 20)
 		die("cache=%u: at most %u MiB", o->cache, 1u << 20);
+	if (o->spin > 1000000)
+		die("spin=%u: at most 1000000 microseconds", o->spin);
 	if (o->timeout < 0)
 		die("timeout=%g: must not be negative", o->timeout);
 
@@ -424,7 +430,7 @@ out_destroy:
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = {.timeout = 86400};
+	struct options o = {.timeout = 86400, .spin = 100};
 	struct fuse_cmdline_opts copts;
 	struct fs_config cfg;
 	struct fs *fs;
@@ -442,6 +448,7 @@ int main(int argc, char *argv[])
 	cfg.commit_interval = o.commit;
 	cfg.readonly = o.ro;
 	cfg.writeback = !o.nowriteback;
+	cfg.spin_us = o.spin;
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 

@@ -30,12 +30,12 @@ unmount() {
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..12"
+echo "1..13"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
 check "--help lists our options with their defaults" \
-	'(for o in "commit=5" "timeout=86400" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
+	'(for o in "commit=5" "timeout=86400" "spin=100" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
 "$daemon" -h >"$dir/out2" 2>&1
 check "-h is --help" 'cmp -s "$dir/out" "$dir/out2"'
 "$daemon" -V >"$dir/out" 2>&1; rc=$?
@@ -55,6 +55,9 @@ check "a bad value is refused" \
 "$daemon" -o cache=9999999 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "a page cache larger than 1 TiB is refused" \
 	'[ $rc -eq 1 ] && grep -q "^sqlitefs: cache=9999999: at most" "$dir/out" && ! mounted'
+"$daemon" -o spin=1000001 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "polling for longer than a second is refused" \
+	'[ $rc -eq 1 ] && grep -q "^sqlitefs: spin=1000001: at most" "$dir/out" && ! mounted'
 
 "$daemon" -o defaults,auto,nofail,_netdev,comment=x,x-systemd.automount \
 	"$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
