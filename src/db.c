@@ -185,7 +185,17 @@ struct db {
 	int blob_write;	     /* ... for writing */
 	uint64_t lost;	     /* batches SQLite rolled back on its own */
 	int lost_errno;	     /* -errno of the last such loss */
+	struct db_name *names; /* changed by the batch (DB_NAMES_MAX) */
+	unsigned nnames;
+	int names_all;		    /* every change is in names */
+	struct db_name *lost_names; /* ... of lost batches, not yet taken */
+	int lost_names_all;
+	void (*on_lost)(void *ctx);
+	void *on_lost_ctx;
 };
+
+/* The most names a batch remembers for db_take_lost_names(). */
+#define DB_NAMES_MAX 65536
 
 /* An inode row. */
 struct inode {
@@ -387,6 +397,59 @@ static void batch_lost(struct db *db, int err)
 	db->pending = 0;
 	db->lost++;
 	db->lost_errno = err < 0 ? err : -EIO;
+	while (db->names) {
+		struct db_name *n = db->names;
+
+		db->names = n->next;
+		n->next = db->lost_names;
+		db->lost_names = n;
+	}
+	db->lost_names_all &= db->names_all;
+	db->nnames = 0;
+	db->names_all = 1;
+	if (db->on_lost)
+		db->on_lost(db->on_lost_ctx);
+}
+
+/*
+ * Remembers that the batch changed name in parent; the caller holds the
+ * lock.  Without memory or past DB_NAMES_MAX, remembers that it forgot.
+ */
+static void name_changed(struct db *db, int64_t parent, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct db_name *n = NULL;
+
+	if (db->nnames < DB_NAMES_MAX)
+		n = malloc(sizeof(*n) + len);
+	if (!n) {
+		db->names_all = 0;
+		return;
+	}
+	n->parent = (ino_t) parent;
+	memcpy(n->name, name, len);
+	n->next = db->names;
+	db->names = n;
+	db->nnames++;
+}
+
+void db_names_free(struct db_name *names)
+{
+	while (names) {
+		struct db_name *next = names->next;
+
+		free(names);
+		names = next;
+	}
+}
+
+/* The batch is committed: what it changed can no longer be lost. */
+static void names_committed(struct db *db)
+{
+	db_names_free(db->names);
+	db->names = NULL;
+	db->nnames = 0;
+	db->names_all = 1;
 }
 
 /* Takes the lock and opens the savepoint of one modifying operation. */
@@ -467,6 +530,8 @@ static int commit_locked(struct db *db, int again)
 			db->in_tx = db->dirty = 0;
 			db->pending = 0;
 		}
+		if (rc == 0)
+			names_committed(db);
 	}
 	if (again && !db->in_tx && !db->readonly &&
 	    run(db, stmt(db, S_BEGIN)) == 0)
@@ -787,6 +852,8 @@ int db_mknod(struct db *db, ino_t parent, const char *name, mode_t mode,
 		return rc;
 	rc = mknod_locked(db, (int64_t) parent, name, mode, rdev, target, cred,
 			  st);
+	if (rc == 0)
+		name_changed(db, (int64_t) parent, name);
 	return (int) op_end(db, rc);
 }
 
@@ -833,6 +900,8 @@ int db_link(struct db *db, ino_t ino, ino_t newparent, const char *newname,
 	if (rc < 0)
 		return rc;
 	rc = link_locked(db, (int64_t) ino, (int64_t) newparent, newname, st);
+	if (rc == 0)
+		name_changed(db, (int64_t) newparent, newname);
 	return (int) op_end(db, rc);
 }
 
@@ -910,6 +979,8 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
 	if (rc < 0) {
 		*victim = 0;
 		*gone = 0;
+	} else {
+		name_changed(db, (int64_t) parent, name);
 	}
 	return (int) op_end(db, rc);
 }
@@ -1075,6 +1146,9 @@ int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 	if (rc < 0) {
 		*victim = 0;
 		*gone = 0;
+	} else {
+		name_changed(db, (int64_t) parent, name);
+		name_changed(db, (int64_t) newparent, newname);
 	}
 	return (int) op_end(db, rc);
 }
@@ -2393,6 +2467,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		return -ENOMEM;
 	pthread_mutex_init(&db->lock, NULL);
 	db->readonly = !!(flags & DB_OPEN_READONLY);
+	db->names_all = db->lost_names_all = 1;
 	db->path = strdup(path);
 	oflags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
 		 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -2446,6 +2521,8 @@ int db_close(struct db *db)
 			 sqlite3_errmsg(db->conn));
 	pthread_mutex_unlock(&db->lock);
 	pthread_mutex_destroy(&db->lock);
+	db_names_free(db->names);
+	db_names_free(db->lost_names);
 	free(db->scratch);
 	free(db->path);
 	free(db);
@@ -2631,6 +2708,27 @@ uint64_t db_lost(struct db *db)
 	lost = db->lost;
 	pthread_mutex_unlock(&db->lock);
 	return lost;
+}
+
+struct db_name *db_take_lost_names(struct db *db, int *all)
+{
+	struct db_name *names;
+
+	pthread_mutex_lock(&db->lock);
+	names = db->lost_names;
+	*all = db->lost_names_all;
+	db->lost_names = NULL;
+	db->lost_names_all = 1;
+	pthread_mutex_unlock(&db->lock);
+	return names;
+}
+
+void db_on_lost(struct db *db, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&db->lock);
+	db->on_lost = fn;
+	db->on_lost_ctx = ctx;
+	pthread_mutex_unlock(&db->lock);
 }
 
 int db_lost_since(struct db *db, uint64_t *seen)

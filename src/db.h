@@ -89,6 +89,30 @@ uint64_t db_lost(struct db *db);
  */
 int db_lost_since(struct db *db, uint64_t *seen);
 
+/* A name a lost batch had created, removed or moved, in directory parent. */
+struct db_name {
+	struct db_name *next;
+	ino_t parent;
+	char name[];
+};
+
+/*
+ * The names changed by batches lost since the last call (each batch
+ * remembers at most DB_NAMES_MAX), for the caller to make the kernel
+ * forget what it caches of them; free them with db_names_free().  *all is
+ * set to 0 when some were not remembered: then any cached name may be
+ * stale.  NULL when there are none.
+ */
+struct db_name *db_take_lost_names(struct db *db, int *all);
+
+void db_names_free(struct db_name *names);
+
+/*
+ * Calls fn(ctx) each time a batch is lost, with the database lock held:
+ * fn must not call db_*.  For telling the kernel to drop its caches.
+ */
+void db_on_lost(struct db *db, void (*fn)(void *ctx), void *ctx);
+
 /* Who performs a call: owner of new inodes, and their groups. */
 struct db_cred {
 	uid_t uid;

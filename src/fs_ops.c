@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -49,6 +50,7 @@ struct fs {
 	pthread_mutex_t timer; /* guards stopping, with wake */
 	pthread_cond_t wake;
 	int stopping; /* the committer should exit */
+	int lost;     /* a batch was lost: the committer cleans caches */
 	int committer_running;
 	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
 };
@@ -128,20 +130,83 @@ static void reply_entry(fuse_req_t req, const struct stat *st)
 
 /* --- the commit timer -------------------------------------------------- */
 
+/*
+ * A batch was lost (db_on_lost(); the database lock is held): wakes the
+ * committer to make the kernel forget what it caches of the lost work.
+ */
+static void on_lost(void *ctx)
+{
+	struct fs *fs = ctx;
+
+	pthread_mutex_lock(&fs->timer);
+	fs->lost = 1;
+	pthread_cond_signal(&fs->wake);
+	pthread_mutex_unlock(&fs->timer);
+}
+
+/*
+ * After a lost batch, the kernel may cache, for a day, names and
+ * attributes of work that is gone: a file whose creation was lost, one
+ * whose removal was, an old size or mode.  This tells it to drop every
+ * name the lost batches changed, and the attributes and pages of every
+ * inode it knows.  It runs on the committer thread, because the kernel
+ * may wait, before it drops a name, for a request about that directory
+ * which only the session loop answers.
+ */
+static void forget_lost(struct fs *fs)
+{
+	struct db_name *names, *n;
+	uint64_t *inos, i, count, nnames = 0;
+	int all;
+
+	names = db_take_lost_names(fs->db, &all);
+	for (n = names; n; n = n->next, nnames++)
+		fuse_lowlevel_notify_inval_entry(fs->se, n->parent, n->name,
+						 strlen(n->name));
+	db_names_free(names);
+
+	pthread_mutex_lock(&fs->lock);
+	count = lookup_size(fs->refs) + 1;
+	inos = malloc(count * sizeof(*inos));
+	if (inos) {
+		inos[0] = FUSE_ROOT_ID; /* known without a lookup */
+		count = 1 + lookup_list(fs->refs, inos + 1, count - 1);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	for (i = 0; inos && i < count; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, inos[i], 0, 0);
+	free(inos);
+	fuse_log(FUSE_LOG_NOTICE,
+		 "sqlitefs: %s: the kernel was told to drop %" PRIu64
+		 " names and %" PRIu64 " inodes of the lost work\n",
+		 db_filename(fs->db), nnames, inos ? count : 0);
+	if (!all || !inos)
+		fuse_log(FUSE_LOG_WARNING,
+			 "sqlitefs: %s: too much was lost to tell the kernel "
+			 "all of it: some names may be stale until the "
+			 "filesystem is mounted again\n",
+			 db_filename(fs->db));
+}
+
 static void *committer(void *arg)
 {
 	struct fs *fs = arg;
 	struct timespec at;
-	int rc;
+	int rc, lost;
 
 	pthread_mutex_lock(&fs->timer);
 	while (!fs->stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &at);
 		at.tv_sec += fs->cfg.commit_interval;
-		pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
+		if (!fs->lost)
+			pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
 		if (fs->stopping)
 			break;
+		lost = fs->lost;
+		fs->lost = 0;
 		pthread_mutex_unlock(&fs->timer);
+		if (lost && fs->se)
+			forget_lost(fs);
 		rc = db_sync(fs->db); /* 0 at once if nothing is pending */
 		if (rc < 0)
 			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
@@ -208,6 +273,8 @@ static void fs_destroy(void *userdata)
 		pthread_join(fs->committer, NULL);
 		fs->committer_running = 0;
 	}
+	if (fs->db)
+		db_on_lost(fs->db, NULL, NULL);
 	if (fs->db && !fs->cfg.readonly) {
 		rc = db_purge_orphans(fs->db);
 		if (rc >= 0)
@@ -256,16 +323,32 @@ static void fs_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
+/*
+ * err for a request on open file fi, except that a file whose inode is
+ * gone (ENOENT) after a batch was lost since the open was lost with it:
+ * that is the loss's error (EIO, ENOSPC), as fsync reports it.
+ */
+static int open_err(struct fs *fs, struct fuse_file_info *fi, int err)
+{
+	uint64_t seen = fi ? fi->fh : 0;
+	int lost;
+
+	if (err != ENOENT || !fi)
+		return err;
+	lost = db_lost_since(fs->db, &seen);
+	return lost ? -lost : err;
+}
+
+/* fi: with fstat(2) of an open file (FUSE_GETATTR_FH), else NULL */
 static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct stat st;
 	int rc;
 
-	(void) fi;
 	rc = db_getattr(fs_of(req)->db, ino, &st);
 	if (rc < 0)
-		fuse_reply_err(req, -rc);
+		fuse_reply_err(req, open_err(fs_of(req), fi, -rc));
 	else
 		fuse_reply_attr(req, &st, fs_of(req)->cfg.timeout);
 }
@@ -499,7 +582,7 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		atime = DB_ATIME_NOATIME;
 	n = db_read(fs->db, ino, off, size, buf, atime);
 	if (n < 0)
-		fuse_reply_err(req, (int) -n);
+		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 	else
 		fuse_reply_buf(req, buf, (size_t) n);
 	free(buf);
@@ -513,14 +596,13 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	unsigned kill = 0;
 	ssize_t n;
 
-	(void) fi;
 	if (fs->chan.killpriv)
 		kill = DB_KILL_CAPS | (fs->chan.kill ? DB_KILL_SUIDGID : 0);
 	if (fs->writeback)
 		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
 	n = db_write(fs->db, ino, off, buf, size, kill, &allocated);
 	if (n < 0) {
-		fuse_reply_err(req, (int) -n);
+		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 		return;
 	}
 	fuse_reply_write(req, (size_t) n);
@@ -568,9 +650,11 @@ static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 off_t length, struct fuse_file_info *fi)
 {
-	(void) fi;
-	fuse_reply_err(
-		req, -db_fallocate(fs_of(req)->db, ino, mode, offset, length));
+	struct fs *fs = fs_of(req);
+
+	fuse_reply_err(req, open_err(fs, fi,
+				     -db_fallocate(fs->db, ino, mode, offset,
+						   length)));
 }
 
 static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -884,6 +968,8 @@ void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 
 	fs->db = db;
 	fs->se = se;
+	if (db)
+		db_on_lost(db, on_lost, fs);
 	/* a read-only mount never writes: nothing to drop, nothing gained */
 	fs->chan.want = !fs->cfg.readonly;
 	fs->chan.spin_ns = (int64_t) fs->cfg.spin_us * 1000;

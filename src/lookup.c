@@ -145,3 +145,13 @@ uint64_t lookup_size(const struct lookup *t)
 {
 	return t->used;
 }
+
+uint64_t lookup_list(const struct lookup *t, uint64_t *ino, uint64_t max)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i <= t->mask && n < max; i++)
+		if (t->slots[i].ino)
+			ino[n++] = t->slots[i].ino;
+	return n;
+}

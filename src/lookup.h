@@ -34,4 +34,10 @@ uint64_t lookup_count(const struct lookup *t, uint64_t ino);
 /* How many inodes have a count. */
 uint64_t lookup_size(const struct lookup *t);
 
+/*
+ * Copies the inodes that have a count into ino[0..max-1], in no order;
+ * returns how many it copied.
+ */
+uint64_t lookup_list(const struct lookup *t, uint64_t *ino, uint64_t max);
+
 #endif

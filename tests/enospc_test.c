@@ -9,6 +9,10 @@
  *    next fsync (the batch it was in is lost: fsync must say so);
  *  - the daemon lives and serves reads: the synced files read back intact;
  *  - further writes fail with ENOSPC or succeed, nothing else;
+ *  - names a lost batch had created or removed are not shown from the
+ *    kernel's caches: what the mount shows is what a fresh lookup (after
+ *    dropping the dentry cache) finds; writing a file open since before
+ *    the loss whose creation was lost reports the loss's ENOSPC;
  *  - once the ballast is deleted, writing and fsync work again;
  *  - after an unmount (exit 0), fsck -n and integrity_check are clean,
  *    and after a remount everything synced is there byte for byte.
@@ -98,6 +102,49 @@ static int all_kept(void)
 	return good && holds("dir/small", 1000, 99);
 }
 
+/* Whether rel opens (without a lookup when the kernel caches its name). */
+static int exists(const char *rel)
+{
+	int fd = open(mp(&m, rel), O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/*
+ * Whether the names created and removed in a batch that was then lost
+ * look the same from the kernel's caches (given up to 3 s for the daemon
+ * to invalidate them) as from fresh lookups after dropping the dentry
+ * cache.  *gone: the creations were indeed lost, so the check could fail.
+ */
+static int caches_agree(int *gone)
+{
+	static const char *const names[] = {"lost.new", "lost.d", "victim"};
+	int i, j, cached[3], fresh[3], same = 1, fd;
+
+	for (i = 0; i < 30; i++) {
+		for (j = 0; j < 3; j++)
+			cached[j] = exists(names[j]);
+		if (!cached[0] && !cached[1] && cached[2])
+			break;
+		usleep(100 * 1000);
+	}
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd < 0 || write(fd, "2", 1) != 1)
+		return 0;
+	close(fd);
+	for (j = 0; j < 3; j++) {
+		fresh[j] = exists(names[j]);
+		same &= cached[j] == fresh[j];
+	}
+	*gone = !fresh[0] && !fresh[1];
+	fprintf(stderr, "# cached: %d %d %d, fresh: %d %d %d\n", cached[0],
+		cached[1], cached[2], fresh[0], fresh[1], fresh[2]);
+	return same;
+}
+
 static int run_fsck(void)
 {
 	char cmd[PATH_MAX + 64];
@@ -149,7 +196,7 @@ static int fill_disk(long *bytes, const char **call, int *fsync_errno)
 int main(void)
 {
 	char ballast[128], name[32], msg[160];
-	int i, rc, err, ferr, others_ok = 1;
+	int i, rc, err, ferr, others_ok = 1, keep = -1;
 	const char *call;
 	DIR *dir;
 	long bytes;
@@ -177,6 +224,7 @@ int main(void)
 	}
 	rc |= mkdir(mp(&m, "dir"), 0755);
 	rc |= write_synced("dir/small", 1000, 99);
+	rc |= write_synced("victim", 1000, 77);
 	mnt_tap(rc == 0, "files written and synced");
 
 	err = fill_disk(&bytes, &call, &ferr);
@@ -211,6 +259,37 @@ int main(void)
 	mnt_tap(others_ok,
 		"more writes on the full disk: ENOSPC or success only");
 	mnt_tap(m.pid && kill(m.pid, 0) == 0, "the daemon still lives");
+
+	/* a batch that creates and removes a name, then cannot be stored */
+	for (i = 0; i < 10 && keep < 0; i++)
+		keep = open(mp(&m, "lost.new"), O_RDWR | O_CREAT, 0644);
+	for (i = 0; i < 10 && mkdir(mp(&m, "lost.d"), 0755) < 0; i++)
+		;
+	rc = unlink(mp(&m, "victim"));
+	err = write_synced("big", 1 << 20, 3);
+	{
+		int gone = 0, agree = caches_agree(&gone);
+
+		snprintf(msg, sizeof(msg),
+			 "after a lost batch (%s), the kernel shows no name "
+			 "it created or removed (creation lost: %d)",
+			 strerror(-err), gone);
+		mnt_tap(rc == 0 && err == -ENOSPC && agree && gone, msg);
+	}
+	mnt_tap(holds("victim", 1000, 77),
+		"the file whose removal was lost reads back intact");
+	/* the write fails, or else the fsync that sends it */
+	rc = keep < 0			    ? EBADF
+	     : pwrite(keep, "x", 1, 0) != 1 ? errno
+	     : fsync(keep) < 0		    ? errno
+					    : 0;
+	snprintf(msg, sizeof(msg),
+		 "writing the open file whose creation was lost gives the "
+		 "loss's ENOSPC (%s), not ENOENT",
+		 strerror(rc));
+	mnt_tap(rc == ENOSPC, msg);
+	if (keep >= 0)
+		close(keep);
 
 	unlink(ballast);
 	mnt_tap(write_synced("after", 256 * 1024, 42) == 0,
