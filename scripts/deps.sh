@@ -3,8 +3,8 @@
 set -eu
 pkgs="libfuse3-dev fuse3 libsqlite3-dev sqlite3 check meson ninja-build \
 pkg-config gcc clang-format attr"
-# operations: tests/treedesc.py, the man page test
-pkgs="$pkgs python3 man-db"
+# operations: tests/treedesc.py, the man page test; the daemon under valgrind
+pkgs="$pkgs python3 man-db valgrind"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
