@@ -1343,8 +1343,10 @@ static int data_read(struct db *db, const struct inode *in, int64_t off,
 		int64_t from = off > start ? off : start;
 		int64_t to = start + len < end ? start + len : end;
 
-		if (len > bs || to <= from)
-			continue; /* damaged (too long), or outside */
+		/* damaged: too long, or a block number that is not an
+		 * integer (1.5 reads as 1: a second row for block 1) */
+		if (len > bs || to <= from || from < filled)
+			continue;
 		memset(buf + (filled - off), 0, (size_t) (from - filled));
 		r = blob_read(db, rowid, buf + (from - off),
 			      (size_t) (to - from), (size_t) (from - start));
@@ -1783,12 +1785,15 @@ static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
 		sqlite3_bind_int64(s, 2, b);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
-			next = sqlite3_column_int64(s, 0) * bs;
+			next = sqlite3_column_int64(s, 0);
 		rc = done(db, s, rc);
 		if (rc < 0)
 			return rc;
-		if (next < 0 || next >= in->size)
+		/* a block at or past EOF (damage) is not data: compared
+		 * as a block number, which cannot overflow */
+		if (next < 0 || next > (in->size - 1) / bs)
 			return -ENXIO;
+		next *= bs;
 		return next > off ? next : off;
 	}
 	/* SEEK_HOLE: the first block from b on that is missing or short */

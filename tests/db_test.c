@@ -2907,6 +2907,49 @@ START_TEST(test_atime_due)
 }
 END_TEST
 
+/* --- damaged databases (cases found by tests/fuzz_db.c) ------------------ */
+
+/* Changes the closed database behind db.c's back, then opens it again. */
+static void damage(const char *sql)
+{
+	char all[1024];
+
+	close_db();
+	snprintf(all, sizeof(all), "PRAGMA ignore_check_constraints = ON; %s",
+		 sql);
+	sql_exec(db_path, all);
+	open_db(0);
+}
+
+START_TEST(test_damaged_block_numbers)
+{
+	unsigned bs = db_block_size(db);
+	char *data = malloc(3 * bs), sql[256];
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	struct stat in, out;
+
+	ck_assert_ptr_nonnull(data);
+	fill(data, 3 * bs, 1);
+	put(f, 0, data, 3 * bs);
+	memset(&in, 0, sizeof(in));
+	in.st_size = 100;
+	ck_assert_int_eq(db_setattr(db, g, &in, DB_SET_SIZE, &out), 0);
+	/* block 1.5 is read as 1: a second row for block 1; and a block of
+	 * g too far past its end for its offset to fit in 64 bits */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO data (ino, block, bytes) VALUES "
+		 "(%lu, 1.5, zeroblob(%u)), (%lu, %lld, x'01')",
+		 (unsigned long) f, bs, (unsigned long) g, 1LL << 62);
+	damage(sql);
+	assert_bytes(f, 0, data, 3 * bs);
+	assert_bytes(f, bs / 2, data + bs / 2, 2 * bs);
+	ck_assert_int_eq(db_lseek(db, g, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(db_lseek(db, g, 0, SEEK_HOLE), 0);
+	assert_zero(g, 0, 100);
+	free(data);
+}
+END_TEST
+
 /* --- main -------------------------------------------------------------- */
 
 static Suite *db_suite(void)
@@ -3026,6 +3069,12 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_close_commits_batch);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_readonly_unwritable_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("damaged");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_damaged_block_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
