@@ -177,7 +177,8 @@ struct db {
 	int64_t pending;     /* bytes of blocks stored in the batch */
 	int64_t next_ino;    /* the next inode number: never handed out twice in
 			   * one mount, even when SQLite rolls a batch back
-			   * (the kernel may still know the old inode) */
+			   * (the kernel may still know the old inode);
+			   * INT64_MAX when none is left */
 	char *scratch;	     /* one block, for read-modify-write */
 	int has_caps;	     /* some inode may have security.capability */
 	int one;	     /* the operation runs without a savepoint */
@@ -733,6 +734,8 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 	rc = dentry_get(db, parent, name, &id, &ino);
 	if (rc != -ENOENT)
 		return rc == 0 ? -EEXIST : rc;
+	if (db->next_ino == INT64_MAX)
+		return -ENOSPC; /* inode numbers exhausted */
 
 	memset(&in, 0, sizeof(in));
 	in.mode = mode;
@@ -2288,7 +2291,9 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 		set_err(err, errsz, "damaged: no root directory");
 		return -EINVAL;
 	}
-	db->next_ino++;
+	/* INT64_MAX (a damaged database) leaves no number to hand out */
+	if (db->next_ino < INT64_MAX)
+		db->next_ino++;
 	db->scratch = malloc(db->block_size);
 	return db->scratch ? 0 : -ENOMEM;
 }

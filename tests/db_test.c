@@ -2950,6 +2950,22 @@ START_TEST(test_damaged_block_numbers)
 }
 END_TEST
 
+START_TEST(test_damaged_largest_ino)
+{
+	struct stat st;
+
+	damage("INSERT INTO inode (ino, mode, nlink, uid, gid, atime, mtime, "
+	       "ctime, crtime) "
+	       "VALUES (9223372036854775807, 33188, 1, 0, 0, 0, 0, 0, 0)");
+	ck_assert_uint_eq(attr(INT64_MAX).st_mode, S_IFREG | 0644);
+	/* no inode number is left, and none is handed out twice */
+	ck_assert_int_eq(db_mknod(db, DB_ROOT_INO, "f", S_IFREG | 0644, 0, NULL,
+				  &cred, &st),
+			 -ENOSPC);
+	ck_assert_int_eq(ino_of(DB_ROOT_INO, "f"), 0);
+}
+END_TEST
+
 /* --- main -------------------------------------------------------------- */
 
 static Suite *db_suite(void)
@@ -3075,6 +3091,7 @@ static Suite *db_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_damaged_block_numbers);
+	tcase_add_test(tc, test_damaged_largest_ino);
 	suite_add_tcase(s, tc);
 	return s;
 }
