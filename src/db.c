@@ -523,7 +523,8 @@ static void inode_to_stat(struct db *db, const struct inode *in,
 	st->st_gid = in->gid;
 	st->st_rdev = in->rdev;
 	st->st_size = in->size;
-	st->st_blocks = (in->stored + 511) / 512;
+	/* rounded up without overflow: readdir shows damaged rows too */
+	st->st_blocks = in->stored / 512 + (in->stored % 512 > 0);
 	st->st_blksize = db->block_size;
 	st->st_atim = ns_to_ts(in->atime);
 	st->st_mtim = ns_to_ts(in->mtime);
@@ -547,7 +548,11 @@ static int inode_get(struct db *db, int64_t ino, struct inode *in)
 		return rc;
 	}
 	rc = done(db, s, rc);
-	if (rc == 0 && (in->size < 0 || in->nlink < 0)) {
+	/* out of range, the sums and counts below would overflow; no
+	 * SQLite database holds 2^48 bytes (2^32 pages of 64 KiB) */
+	if (rc == 0 &&
+	    (in->size < 0 || in->nlink < 0 || in->nlink > UINT32_MAX ||
+	     in->stored < 0 || in->stored > (int64_t) 1 << 48)) {
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: inode %lld: damaged\n",
 			 db->path, (long long) ino);
 		return -EIO;

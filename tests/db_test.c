@@ -2966,6 +2966,34 @@ START_TEST(test_damaged_largest_ino)
 }
 END_TEST
 
+START_TEST(test_damaged_inode_counts)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	ino_t h = mkfile(DB_ROOT_INO, "h");
+	struct listing l;
+	struct stat st;
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE inode SET stored = -9223372036854775808 "
+		 "WHERE ino = %lu; "
+		 "UPDATE inode SET stored = 9223372036854775807 "
+		 "WHERE ino = %lu; "
+		 "UPDATE inode SET nlink = 1099511627776 WHERE ino = %lu",
+		 (unsigned long) f, (unsigned long) g, (unsigned long) h);
+	damage(sql);
+	/* counts out of range are damage: EIO, not an overflow */
+	ck_assert_int_eq(db_getattr(db, f, &st), -EIO);
+	ck_assert_int_eq(db_getattr(db, g, &st), -EIO);
+	ck_assert_int_eq(db_getattr(db, h, &st), -EIO);
+	ck_assert_int_eq(db_write(db, f, 0, "x", 1, 0, NULL), -EIO);
+	ck_assert_int_eq(db_link(db, h, DB_ROOT_INO, "h2", &st), -EIO);
+	/* readdir lists them all the same */
+	list_all(DB_ROOT_INO, &l);
+	ck_assert_int_eq(l.n, 5);
+}
+END_TEST
+
 /* --- main -------------------------------------------------------------- */
 
 static Suite *db_suite(void)
@@ -3092,6 +3120,7 @@ static Suite *db_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_damaged_block_numbers);
 	tcase_add_test(tc, test_damaged_largest_ino);
+	tcase_add_test(tc, test_damaged_inode_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }
