@@ -2348,6 +2348,31 @@ static int connect(struct db *db, const char *name, int oflags, char *err,
 	return check_format(db->conn, err, errsz);
 }
 
+/*
+ * Begins the first batch, which takes SQLite's write lock for as long as
+ * the daemon serves (see commit_locked()).  If another program holds it,
+ * that is refused here, after the busy timeout: mounted without it, every
+ * change would wait that long and then fail with EBUSY.
+ */
+static int take_write_lock(struct db *db, char *err, size_t errsz)
+{
+	sqlite3_stmt *s = stmt(db, S_BEGIN);
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		db->in_tx = 1;
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_BUSY) {
+		set_err(err, errsz,
+			"in use by another program (it holds the write lock)");
+		return -EBUSY;
+	}
+	set_err(err, errsz, "cannot write: %s", sqlite3_errmsg(db->conn));
+	return db_errno(db, rc);
+}
+
 /* Whether a reader of path could use its WAL: a -wal file or a writable
  * directory for the -shm. */
 static int wal_possible(const char *path)
@@ -2432,7 +2457,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		pthread_mutex_lock(&db->lock);
 		db->has_caps = query_int(db, S_HAS_CAPS) != 0;
 		if (!db->readonly)
-			rc = commit_locked(db, 1); /* takes the write lock */
+			rc = take_write_lock(db, err, errsz);
 		pthread_mutex_unlock(&db->lock);
 	}
 	if (rc < 0)

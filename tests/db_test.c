@@ -2994,6 +2994,39 @@ START_TEST(test_damaged_inode_counts)
 }
 END_TEST
 
+/*
+ * Another program holds SQLite's write lock: a read-write open is refused
+ * after the busy timeout, instead of making every change wait that long.
+ */
+START_TEST(test_open_write_locked)
+{
+	char err[256] = "";
+	struct db *d = NULL;
+	sqlite3 *other;
+	time_t start;
+
+	close_db();
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+		SQLITE_OK);
+	start = time(NULL);
+	assert_refused(0, -EBUSY);
+	ck_assert_int_le(time(NULL) - start, 10);
+	ck_assert_int_eq(db_open(db_path, 0, &d, err, sizeof(err)), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err, "another program"));
+	/* reading needs no write lock */
+	open_db(DB_OPEN_READONLY);
+	attr(DB_ROOT_INO);
+	close_db();
+	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(other), SQLITE_OK);
+	open_db(0);
+	mkfile(DB_ROOT_INO, "f");
+}
+END_TEST
+
 /* --- main -------------------------------------------------------------- */
 
 static Suite *db_suite(void)
@@ -3121,6 +3154,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_damaged_block_numbers);
 	tcase_add_test(tc, test_damaged_largest_ino);
 	tcase_add_test(tc, test_damaged_inode_counts);
+	tcase_add_test(tc, test_open_write_locked);
 	suite_add_tcase(s, tc);
 	return s;
 }
