@@ -9,6 +9,7 @@
  */
 #include "options.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -236,6 +237,10 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	if (o->cache > 1 << 20) {
 		set_err(err, errsz, "cache=%u: at most %u MiB", o->cache,
 			1u << 20);
+		return -1;
+	}
+	if (isnan(o->timeout)) { /* libfuse's timeouts would be undefined */
+		set_err(err, errsz, "timeout=%g: not a number", o->timeout);
 		return -1;
 	}
 	if (o->timeout < 0) {

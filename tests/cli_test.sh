@@ -30,7 +30,7 @@ unmount() {
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..12"
+echo "1..13"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
@@ -55,6 +55,9 @@ check "a bad value is refused" \
 "$daemon" -o cache=9999999 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "a page cache larger than 1 TiB is refused" \
 	'[ $rc -eq 1 ] && grep -q "^sqlitefs: cache=9999999: at most" "$dir/out" && ! mounted'
+"$daemon" -o timeout=nan "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "a timeout that is not a number is refused" \
+	'[ $rc -eq 1 ] && grep -q "^sqlitefs: timeout=nan: not a number" "$dir/out" && ! mounted'
 
 "$daemon" -o defaults,auto,nofail,_netdev,comment=x,x-systemd.automount \
 	"$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
