@@ -2138,15 +2138,18 @@ ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size)
 	s = stmt(db, S_XATTR_LIST);
 	sqlite3_bind_int64(s, 1, (int64_t) ino);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *) sqlite3_column_text(s, 0);
 		size_t len = (size_t) sqlite3_column_bytes(s, 0) + 1;
 
+		if (!name)
+			continue; /* damaged: no name to list */
 		if (size && total + len > size) {
 			sqlite3_reset(s);
 			rc = -ERANGE;
 			goto out_unlock;
 		}
 		if (size)
-			memcpy(buf + total, sqlite3_column_text(s, 0), len);
+			memcpy(buf + total, name, len);
 		total += len;
 	}
 	rc = done(db, s, rc);

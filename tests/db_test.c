@@ -2995,6 +2995,38 @@ START_TEST(test_damaged_inode_counts)
 END_TEST
 
 /*
+ * An xattr row whose name reads as NULL: SQL cannot store one (the name
+ * is part of the primary key of a WITHOUT ROWID table), so the record
+ * header in the file is changed to say so, as damage would.
+ */
+START_TEST(test_damaged_xattr_name)
+{
+	static const char rec[] = "\x04\x01\x23\x0e\x02user.nullme";
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+	char *bytes, *p, list[64];
+	size_t n;
+	int found = 0;
+
+	ck_assert_uint_eq(f, 2); /* the record below holds it in one byte */
+	ck_assert_int_eq(db_setxattr(db, f, "user.nullme", "v", 1, 0), 0);
+	ck_assert_int_eq(db_setxattr(db, f, "user.ok", "w", 1, 0), 0);
+	close_db();
+	bytes = slurp(db_path, &n);
+	for (p = bytes;
+	     (p = memmem(p, n - (size_t) (p - bytes), rec, sizeof(rec) - 1));
+	     p++, found++)
+		p[2] = 0; /* the name's serial type: NULL */
+	ck_assert_int_gt(found, 0);
+	spit(db_path, bytes, n);
+	free(bytes);
+	open_db(0);
+	ck_assert_int_eq(db_listxattr(db, f, NULL, 0), 8);
+	ck_assert_int_eq(db_listxattr(db, f, list, sizeof(list)), 8);
+	ck_assert_mem_eq(list, "user.ok", 8);
+}
+END_TEST
+
+/*
  * Another program holds SQLite's write lock: a read-write open is refused
  * after the busy timeout, instead of making every change wait that long.
  */
@@ -3154,6 +3186,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_damaged_block_numbers);
 	tcase_add_test(tc, test_damaged_largest_ino);
 	tcase_add_test(tc, test_damaged_inode_counts);
+	tcase_add_test(tc, test_damaged_xattr_name);
 	tcase_add_test(tc, test_open_write_locked);
 	suite_add_tcase(s, tc);
 	return s;
