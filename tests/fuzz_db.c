@@ -5,7 +5,8 @@
  * An input is the bytes of a database file, optionally followed by
  * WAL_MARK and the bytes of its -wal file (what a crash leaves beside it).
  * Each is written to a file named after this process (in /dev/shm, or
- * FUZZ_DIR) that no connection has open; then comes what a mount does,
+ * FUZZ_DIR; in a directory of the run's own in the standalone build)
+ * that no connection has open; then comes what a mount does,
  * through the same db.c calls: the flock, the format check (db_open
  * with DB_OPEN_CHECK), db_open read-write, the views, the orphans; walks
  * the tree from the root with the calls the handlers make (readdir in
@@ -24,6 +25,7 @@
  */
 #include "fuzz_driver.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,6 +57,8 @@ enum { STAT_REFUSED, STAT_MOUNTED, STAT_INODES, STAT_OK, STAT_FAILED };
 
 static char db_path[256], wal_path[272], shm_path[272];
 static pid_t paths_pid;
+static char work_dir[200]; /* the standalone run's: its owner removes it */
+static pid_t work_owner;
 
 static void log_quiet(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -63,15 +67,23 @@ static void log_quiet(enum fuse_log_level level, const char *fmt, va_list ap)
 	(void) ap;
 }
 
-/* Names the files of this process: the paths hold its pid. */
-static void set_paths(void)
+/* Where the files go: FUZZ_DIR, else /dev/shm (memory), else /tmp. */
+static const char *base_dir(void)
 {
 	const char *dir = getenv("FUZZ_DIR");
 
+	if (dir && *dir)
+		return dir;
+	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+}
+
+/* Names the files of this process: the paths hold its pid. */
+static void set_paths(void)
+{
+	const char *dir = work_dir[0] ? work_dir : base_dir();
+
 	if (paths_pid == getpid())
 		return;
-	if (!dir || !*dir)
-		dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	paths_pid = getpid();
 	snprintf(db_path, sizeof(db_path), "%s/sqlitefs-fuzz-%d.db", dir,
 		 (int) paths_pid);
@@ -579,25 +591,46 @@ out:
 	return rc;
 }
 
+/*
+ * Removes the directory of the run and what children that crashed left
+ * in it, at the exit of the process that made it.
+ */
+static void remove_work_dir(void)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+
+	if (getpid() != work_owner || !(d = opendir(work_dir)))
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(path, sizeof(path), "%s/%s", work_dir,
+				 e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(work_dir);
+}
+
 int fuzz_make_seeds(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[256];
 	int rc;
 
-	set_paths();
-	snprintf(dir, sizeof(dir), "%s/fuzz-db.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	snprintf(work_dir, sizeof(work_dir), "%s/sqlitefs-fuzz.XXXXXX",
+		 base_dir());
+	if (!mkdtemp(work_dir))
 		return -1;
-	rc = make_seed(dir, "empty", 65536, 16384, 0, 0);
+	work_owner = getpid();
+	atexit(remove_work_dir);
+	set_paths();
+	rc = make_seed(work_dir, "empty", 65536, 16384, 0, 0);
 	if (rc == 0)
-		rc = make_seed(dir, "tree", 4096, 4096, 1, 0);
+		rc = make_seed(work_dir, "tree", 4096, 4096, 1, 0);
 	if (rc == 0)
-		rc = make_seed(dir, "small-blocks", 512, 1024, 1, 0);
+		rc = make_seed(work_dir, "small-blocks", 512, 1024, 1, 0);
 	if (rc == 0)
-		rc = make_seed(dir, "crashed", 4096, 4096, 1, 1);
-	rmdir(dir);
+		rc = make_seed(work_dir, "crashed", 4096, 4096, 1, 1);
 	return rc;
 }
 
