@@ -60,13 +60,6 @@ static pid_t paths_pid;
 static char work_dir[200]; /* the standalone run's: its owner removes it */
 static pid_t work_owner;
 
-static void log_quiet(enum fuse_log_level level, const char *fmt, va_list ap)
-{
-	(void) level;
-	(void) fmt;
-	(void) ap;
-}
-
 /* Where the files go: FUZZ_DIR, else /dev/shm (memory), else /tmp. */
 static const char *base_dir(void)
 {
@@ -90,7 +83,7 @@ static void set_paths(void)
 	snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
 	snprintf(shm_path, sizeof(shm_path), "%s-shm", db_path);
 	if (!getenv("FUZZ_VERBOSE"))
-		fuse_set_log_func(log_quiet);
+		fuse_set_log_func(fuzz_log_quiet);
 }
 
 /*

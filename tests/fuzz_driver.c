@@ -34,6 +34,13 @@ void fuzz_count(int i, unsigned long n)
 		stats[i] += n;
 }
 
+void fuzz_log_quiet(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	(void) level;
+	(void) fmt;
+	(void) ap;
+}
+
 #ifndef FUZZING_ENGINE
 
 #define BATCH 256 /* inputs per child process */

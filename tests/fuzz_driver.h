@@ -19,14 +19,20 @@
 #ifndef FUZZ_DRIVER_H
 #define FUZZ_DRIVER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <fuse_log.h>
 
 /* Largest input the driver makes. */
 #define FUZZ_MAX_INPUT (4 << 20)
 
 /* What a harness defines. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A fuse_log function that drops every message (db.c's, libfuse's). */
+void fuzz_log_quiet(enum fuse_log_level level, const char *fmt, va_list ap);
 
 /* Counters of what happened to the inputs, for the summary. */
 #define FUZZ_NSTATS 8

@@ -28,13 +28,6 @@
 
 enum { STAT_REFUSED, STAT_MOUNT, STAT_HELP };
 
-static void log_quiet(enum fuse_log_level level, const char *fmt, va_list ap)
-{
-	(void) level;
-	(void) fmt;
-	(void) ap;
-}
-
 /* Reports an accepted command line that the daemon could not use. */
 static void bad(const char *what, char **argv, int argc)
 {
@@ -76,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct options o;
 	int argc = 0, rc;
 
-	fuse_set_log_func(log_quiet);
+	fuse_set_log_func(fuzz_log_quiet);
 	copy = malloc(size + 1);
 	if (!copy)
 		abort();
@@ -91,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	args = (struct fuse_args) FUSE_ARGS_INIT(argc, argv);
 	err[0] = '\0';
-	rc = opts_parse(&args, &o, log_quiet, err, sizeof(err));
+	rc = opts_parse(&args, &o, fuzz_log_quiet, err, sizeof(err));
 	if (rc < 0) {
 		fuzz_count(STAT_REFUSED, 1);
 		if (!err[0])
