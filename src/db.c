@@ -177,7 +177,8 @@ struct db {
 	int64_t pending;     /* bytes of blocks stored in the batch */
 	int64_t next_ino;    /* the next inode number: never handed out twice in
 			   * one mount, even when SQLite rolls a batch back
-			   * (the kernel may still know the old inode) */
+			   * (the kernel may still know the old inode);
+			   * INT64_MAX when none is left */
 	char *scratch;	     /* one block, for read-modify-write */
 	int has_caps;	     /* some inode may have security.capability */
 	int one;	     /* the operation runs without a savepoint */
@@ -587,7 +588,8 @@ static void inode_to_stat(struct db *db, const struct inode *in,
 	st->st_gid = in->gid;
 	st->st_rdev = in->rdev;
 	st->st_size = in->size;
-	st->st_blocks = (in->stored + 511) / 512;
+	/* rounded up without overflow: readdir shows damaged rows too */
+	st->st_blocks = in->stored / 512 + (in->stored % 512 > 0);
 	st->st_blksize = db->block_size;
 	st->st_atim = ns_to_ts(in->atime);
 	st->st_mtim = ns_to_ts(in->mtime);
@@ -611,7 +613,11 @@ static int inode_get(struct db *db, int64_t ino, struct inode *in)
 		return rc;
 	}
 	rc = done(db, s, rc);
-	if (rc == 0 && (in->size < 0 || in->nlink < 0)) {
+	/* out of range, the sums and counts below would overflow; no
+	 * SQLite database holds 2^48 bytes (2^32 pages of 64 KiB) */
+	if (rc == 0 &&
+	    (in->size < 0 || in->nlink < 0 || in->nlink > UINT32_MAX ||
+	     in->stored < 0 || in->stored > (int64_t) 1 << 48)) {
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: inode %lld: damaged\n",
 			 db->path, (long long) ino);
 		return -EIO;
@@ -798,6 +804,8 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 	rc = dentry_get(db, parent, name, &id, &ino);
 	if (rc != -ENOENT)
 		return rc == 0 ? -EEXIST : rc;
+	if (db->next_ino == INT64_MAX)
+		return -ENOSPC; /* inode numbers exhausted */
 
 	memset(&in, 0, sizeof(in));
 	in.mode = mode;
@@ -1417,8 +1425,10 @@ static int data_read(struct db *db, const struct inode *in, int64_t off,
 		int64_t from = off > start ? off : start;
 		int64_t to = start + len < end ? start + len : end;
 
-		if (len > bs || to <= from)
-			continue; /* damaged (too long), or outside */
+		/* damaged: too long, or a block number that is not an
+		 * integer (1.5 reads as 1: a second row for block 1) */
+		if (len > bs || to <= from || from < filled)
+			continue;
 		memset(buf + (filled - off), 0, (size_t) (from - filled));
 		r = blob_read(db, rowid, buf + (from - off),
 			      (size_t) (to - from), (size_t) (from - start));
@@ -1857,12 +1867,15 @@ static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
 		sqlite3_bind_int64(s, 2, b);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
-			next = sqlite3_column_int64(s, 0) * bs;
+			next = sqlite3_column_int64(s, 0);
 		rc = done(db, s, rc);
 		if (rc < 0)
 			return rc;
-		if (next < 0 || next >= in->size)
+		/* a block at or past EOF (damage) is not data: compared
+		 * as a block number, which cannot overflow */
+		if (next < 0 || next > (in->size - 1) / bs)
 			return -ENXIO;
+		next *= bs;
 		return next > off ? next : off;
 	}
 	/* SEEK_HOLE: the first block from b on that is missing or short */
@@ -2199,15 +2212,18 @@ ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size)
 	s = stmt(db, S_XATTR_LIST);
 	sqlite3_bind_int64(s, 1, (int64_t) ino);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *) sqlite3_column_text(s, 0);
 		size_t len = (size_t) sqlite3_column_bytes(s, 0) + 1;
 
+		if (!name)
+			continue; /* damaged: no name to list */
 		if (size && total + len > size) {
 			sqlite3_reset(s);
 			rc = -ERANGE;
 			goto out_unlock;
 		}
 		if (size)
-			memcpy(buf + total, sqlite3_column_text(s, 0), len);
+			memcpy(buf + total, name, len);
 		total += len;
 	}
 	rc = done(db, s, rc);
@@ -2357,7 +2373,9 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 		set_err(err, errsz, "damaged: no root directory");
 		return -EINVAL;
 	}
-	db->next_ino++;
+	/* INT64_MAX (a damaged database) leaves no number to hand out */
+	if (db->next_ino < INT64_MAX)
+		db->next_ino++;
 	db->scratch = malloc(db->block_size);
 	return db->scratch ? 0 : -ENOMEM;
 }
@@ -2405,6 +2423,31 @@ static int connect(struct db *db, const char *name, int oflags, char *err,
 	sqlite3_busy_timeout(db->conn, 5000);
 	sqlite3_extended_result_codes(db->conn, 1);
 	return check_format(db->conn, err, errsz);
+}
+
+/*
+ * Begins the first batch, which takes SQLite's write lock for as long as
+ * the daemon serves (see commit_locked()).  If another program holds it,
+ * that is refused here, after the busy timeout: mounted without it, every
+ * change would wait that long and then fail with EBUSY.
+ */
+static int take_write_lock(struct db *db, char *err, size_t errsz)
+{
+	sqlite3_stmt *s = stmt(db, S_BEGIN);
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		db->in_tx = 1;
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_BUSY) {
+		set_err(err, errsz,
+			"in use by another program (it holds the write lock)");
+		return -EBUSY;
+	}
+	set_err(err, errsz, "cannot write: %s", sqlite3_errmsg(db->conn));
+	return db_errno(db, rc);
 }
 
 /* Whether a reader of path could use its WAL: a -wal file or a writable
@@ -2492,7 +2535,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		pthread_mutex_lock(&db->lock);
 		db->has_caps = query_int(db, S_HAS_CAPS) != 0;
 		if (!db->readonly)
-			rc = commit_locked(db, 1); /* takes the write lock */
+			rc = take_write_lock(db, err, errsz);
 		pthread_mutex_unlock(&db->lock);
 	}
 	if (rc < 0)

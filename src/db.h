@@ -45,7 +45,9 @@ struct db;
  * format this build knows.  On failure returns -errno and writes a one-line
  * reason (lowercase, no "sqlitefs:" prefix) into err; the file is left as
  * it was.  -ENOENT: missing; -EINVAL: not SQLite, another application's
- * database or a damaged one; -EPROTO: a newer format.
+ * database or a damaged one; -EPROTO: a newer format; -EBUSY: opening
+ * read-write, another program holds SQLite's write lock (which the caller
+ * would otherwise hold until db_close()).
  */
 int db_open(const char *path, int flags, struct db **out, char *err,
 	    size_t errsz);

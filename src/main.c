@@ -12,6 +12,7 @@
  * keeps a second daemon off the same database.
  */
 #include "fs_ops.h"
+#include "options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,46 +28,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-struct options {
-	char *database;	  /* first non-option argument */
-	char *mountpoint; /* second */
-	unsigned commit;  /* -o commit=SECONDS */
-	unsigned cache;	  /* -o cache=MIB */
-	unsigned spin;	  /* -o spin=MICROSECONDS */
-	double timeout;	  /* -o timeout=SECONDS */
-	int noatime;	  /* -o noatime */
-	int strictatime;  /* -o strictatime */
-	int ro;		  /* -o ro */
-	int nowriteback;  /* -o nowriteback */
-	int bad_mountpoint;
-};
-
-enum {
-	KEY_NOATIME,
-	KEY_STRICTATIME,
-	KEY_RELATIME,
-	KEY_RO,
-	KEY_RW,
-};
-
-#define OPT(t, p)                                                              \
-	{                                                                      \
-		t, offsetof(struct options, p), 1                              \
-	}
-static const struct fuse_opt opt_spec[] = {
-	OPT("commit=%u", commit),
-	OPT("cache=%u", cache),
-	OPT("spin=%u", spin),
-	OPT("timeout=%lf", timeout),
-	OPT("nowriteback", nowriteback),
-	FUSE_OPT_KEY("noatime", KEY_NOATIME),
-	FUSE_OPT_KEY("strictatime", KEY_STRICTATIME),
-	FUSE_OPT_KEY("relatime", KEY_RELATIME),
-	FUSE_OPT_KEY("ro", KEY_RO),
-	FUSE_OPT_KEY("rw", KEY_RW),
-	FUSE_OPT_END,
-};
-
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "sqlitefs: <message>" on one line and exits 1. */
@@ -80,69 +41,6 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-/*
- * Whether -o arg is meant for mount(8) or systemd, not for the filesystem:
- * fstab lines carry them and mount.fuse3 passes some on.
- */
-static int fstab_only(const char *arg)
-{
-	static const char *const words[] = {
-		"defaults", "auto",  "noauto", "user",	  "users",
-		"nouser",   "owner", "group",  "_netdev", "nofail",
-	};
-	size_t i;
-
-	if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
-		return 1;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp(arg, words[i]))
-			return 1;
-	return 0;
-}
-
-static int opt_proc(void *data, const char *arg, int key,
-		    struct fuse_args *outargs)
-{
-	struct options *o = data;
-	struct stat st;
-
-	(void) outargs;
-	switch (key) {
-	case FUSE_OPT_KEY_OPT:
-		return !fstab_only(arg);
-	case FUSE_OPT_KEY_NONOPT:
-		if (!o->database) {
-			o->database = strdup(arg);
-			return 0;
-		}
-		if (!o->mountpoint) {
-			o->mountpoint = strdup(arg);
-			if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
-				o->bad_mountpoint = 1;
-		}
-		return 1;
-	case KEY_NOATIME:
-		o->noatime = 1;
-		o->strictatime = 0;
-		return 1;
-	case KEY_STRICTATIME:
-		o->strictatime = 1;
-		o->noatime = 0;
-		return 0;
-	case KEY_RELATIME:
-		o->strictatime = 0;
-		o->noatime = 0;
-		return 0;
-	case KEY_RO:
-		o->ro = 1;
-		return 1;
-	case KEY_RW:
-		o->ro = 0;
-		return 1;
-	}
-	return 1;
 }
 
 /* The help: one screen (24 lines at most, a test checks). */
@@ -263,109 +161,30 @@ static void check_database(struct options *o)
 }
 
 /*
- * Lets libfuse refuse what it does not know now, before the database is
- * even opened: a session is made with the options and thrown away.
+ * Parses the command line (see options.h); prints the help or the versions
+ * and exits 0 when asked, dies on a refusal.
  */
-static char option_error[256]; /* what libfuse said of the options */
-
-/* Collects libfuse's complaint (it may come in pieces) on one line. */
-static void log_capture(enum fuse_log_level level, const char *fmt, va_list ap)
+static void parse_args(struct fuse_args *args, struct options *o)
 {
-	size_t len = strlen(option_error);
+	char err[512];
 
-	(void) level;
-	vsnprintf(option_error + len, sizeof(option_error) - len, fmt, ap);
-	for (; option_error[len]; len++)
-		if (option_error[len] == '\n')
-			option_error[len] = ' ';
-}
-
-static void check_options(const struct fuse_args *args)
-{
-	static const struct fuse_lowlevel_ops none;
-	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
-	struct fuse_session *se;
-	int i;
-
-	/* on a copy: fuse_session_new() takes the options out of args */
-	for (i = 0; i < args->argc; i++)
-		if (fuse_opt_add_arg(&copy, args->argv[i]) < 0)
-			die("out of memory");
-	fuse_set_log_func(log_capture);
-	se = fuse_session_new(&copy, &none, sizeof(none), NULL);
-	fuse_set_log_func(log_stderr);
-	fuse_opt_free_args(&copy);
-	if (!se) {
-		char *msg = option_error;
-
-		if (!strncmp(msg, "fuse: ", 6))
-			msg += 6;
-		while (*msg && msg[strlen(msg) - 1] == ' ')
-			msg[strlen(msg) - 1] = '\0';
-		die("%s (see sqlitefs --help)", *msg ? msg : "bad options");
-	}
-	fuse_session_destroy(se);
-}
-
-static void parse_args(struct fuse_args *args, struct options *o,
-		       struct fuse_cmdline_opts *copts)
-{
-	char *fsname, *opt;
-	char *real;
-
-	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
-		die("bad options (see --help)");
-	if (o->bad_mountpoint)
-		die("%s: mountpoint is not a directory", o->mountpoint);
-	if (fuse_parse_cmdline(args, copts) != 0)
-		die("bad options (see --help)");
-	if (copts->show_help) {
+	switch (opts_parse(args, o, log_stderr, err, sizeof(err))) {
+	case OPTS_MOUNT:
+		return;
+	case OPTS_HELP:
 		usage();
 		exit(0);
-	}
-	if (copts->show_version) {
+	case OPTS_VERSION:
 		printf("sqlitefs %s (libfuse %s, SQLite %s)\n",
 		       SQLITEFS_VERSION, fuse_pkgversion(),
 		       db_sqlite_version());
 		exit(0);
 	}
-	if (!o->database || !o->mountpoint)
-		die("usage: sqlitefs [options] DATABASE MOUNTPOINT");
-	check_options(args);
-	if (o->commit == 0)
-		o->commit = 5;
-	if (o->cache == 0)
-		o->cache = 16;
-	if (o->cache > 1 << 20)
-		die("cache=%u: at most %u MiB", o->cache, 1u << 20);
-	if (o->spin > 1000000)
-		die("spin=%u: at most 1000000 microseconds", o->spin);
-	if (o->timeout < 0)
-		die("timeout=%g: must not be negative", o->timeout);
-
-	real = realpath(o->database, NULL);
-	if (real) {
-		free(o->database);
-		o->database = real;
-	}
-	/* fsname= shows the database in mount(8) and df(1), subtype= the
-	 * type fuse.sqlitefs; commas and backslashes in the path are
-	 * escaped for the -o parser */
-	fsname = NULL;
-	if (asprintf(&opt, "fsname=%s", o->database) < 0 ||
-	    fuse_opt_add_opt_escaped(&fsname, opt) < 0 ||
-	    fuse_opt_add_opt(&fsname, "default_permissions") < 0 ||
-	    fuse_opt_add_opt(&fsname, "subtype=sqlitefs") < 0 ||
-	    fuse_opt_add_arg(args, "-o") < 0 ||
-	    fuse_opt_add_arg(args, fsname) < 0)
-		die("out of memory");
-	free(opt);
-	free(fsname);
+	die("%s", err);
 }
 
 /* Mounts, daemonizes, opens the database and serves until unmounted. */
-static int serve(struct options *o, struct fuse_args *args,
-		 const struct fuse_cmdline_opts *copts, struct fs *fs)
+static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 {
 	struct fuse_session *se;
 	struct db *db = NULL;
@@ -381,14 +200,14 @@ static int serve(struct options *o, struct fuse_args *args,
 		goto out_destroy;
 	}
 	/* libfuse's absolute path: the daemon chdirs to / */
-	if (fuse_session_mount(se, copts->mountpoint) != 0)
+	if (fuse_session_mount(se, o->cmdline.mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
 
-	if (!copts->foreground) {
+	if (!o->cmdline.foreground) {
 		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
 		fuse_set_log_func(log_syslog);
 	}
-	fuse_daemonize(copts->foreground);
+	fuse_daemonize(o->cmdline.foreground);
 
 	rc = db_open(o->database, o->ro ? DB_OPEN_READONLY : 0, &db, err,
 		     sizeof(err));
@@ -430,14 +249,13 @@ out_destroy:
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = {.timeout = 86400, .spin = 100};
-	struct fuse_cmdline_opts copts;
+	struct options o;
 	struct fs_config cfg;
 	struct fs *fs;
 	int lockfd, rc;
 
 	fuse_set_log_func(log_stderr);
-	parse_args(&args, &o, &copts);
+	parse_args(&args, &o);
 	lockfd = lock_database(&o);
 	check_database(&o);
 
@@ -456,13 +274,11 @@ int main(int argc, char *argv[])
 	fs = fs_new(NULL, &cfg);
 	if (!fs)
 		die("out of memory");
-	rc = serve(&o, &args, &copts, fs);
+	rc = serve(&o, &args, fs);
 
 	fs_free(fs);
 	close(lockfd);
-	free(copts.mountpoint);
-	free(o.database);
-	free(o.mountpoint);
+	opts_free(&o);
 	fuse_opt_free_args(&args);
 	return rc;
 }

@@ -30,7 +30,7 @@ unmount() {
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..13"
+echo "1..15"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
@@ -58,10 +58,16 @@ check "a page cache larger than 1 TiB is refused" \
 "$daemon" -o spin=1000001 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "polling for longer than a second is refused" \
 	'[ $rc -eq 1 ] && grep -q "^sqlitefs: spin=1000001: at most" "$dir/out" && ! mounted'
+"$daemon" -o timeout=nan "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "a timeout that is not a number is refused" \
+	'[ $rc -eq 1 ] && grep -q "^sqlitefs: timeout=nan: not a number" "$dir/out" && ! mounted'
 
 "$daemon" -o defaults,auto,nofail,_netdev,comment=x,x-systemd.automount \
 	"$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "fstab-only options are ignored" '[ $rc -eq 0 ] && mounted'
+unmount
+"$daemon" -o noatime -- "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "names after -- mount" '[ $rc -eq 0 ] && mounted'
 unmount
 
 # A database whose views are older than this build's.

@@ -2907,6 +2907,158 @@ START_TEST(test_atime_due)
 }
 END_TEST
 
+/* --- damaged databases (cases found by tests/fuzz_db.c) ------------------ */
+
+/* Changes the closed database behind db.c's back, then opens it again. */
+static void damage(const char *sql)
+{
+	char all[1024];
+
+	close_db();
+	snprintf(all, sizeof(all), "PRAGMA ignore_check_constraints = ON; %s",
+		 sql);
+	sql_exec(db_path, all);
+	open_db(0);
+}
+
+START_TEST(test_damaged_block_numbers)
+{
+	unsigned bs = db_block_size(db);
+	char *data = malloc(3 * bs), sql[256];
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	struct stat in, out;
+
+	ck_assert_ptr_nonnull(data);
+	fill(data, 3 * bs, 1);
+	put(f, 0, data, 3 * bs);
+	memset(&in, 0, sizeof(in));
+	in.st_size = 100;
+	ck_assert_int_eq(db_setattr(db, g, &in, DB_SET_SIZE, &out), 0);
+	/* block 1.5 is read as 1: a second row for block 1; and a block of
+	 * g too far past its end for its offset to fit in 64 bits */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO data (ino, block, bytes) VALUES "
+		 "(%lu, 1.5, zeroblob(%u)), (%lu, %lld, x'01')",
+		 (unsigned long) f, bs, (unsigned long) g, 1LL << 62);
+	damage(sql);
+	assert_bytes(f, 0, data, 3 * bs);
+	assert_bytes(f, bs / 2, data + bs / 2, 2 * bs);
+	ck_assert_int_eq(db_lseek(db, g, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(db_lseek(db, g, 0, SEEK_HOLE), 0);
+	assert_zero(g, 0, 100);
+	free(data);
+}
+END_TEST
+
+START_TEST(test_damaged_largest_ino)
+{
+	struct stat st;
+
+	damage("INSERT INTO inode (ino, mode, nlink, uid, gid, atime, mtime, "
+	       "ctime, crtime) "
+	       "VALUES (9223372036854775807, 33188, 1, 0, 0, 0, 0, 0, 0)");
+	ck_assert_uint_eq(attr(INT64_MAX).st_mode, S_IFREG | 0644);
+	/* no inode number is left, and none is handed out twice */
+	ck_assert_int_eq(db_mknod(db, DB_ROOT_INO, "f", S_IFREG | 0644, 0, NULL,
+				  &cred, &st),
+			 -ENOSPC);
+	ck_assert_int_eq(ino_of(DB_ROOT_INO, "f"), 0);
+}
+END_TEST
+
+START_TEST(test_damaged_inode_counts)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	ino_t h = mkfile(DB_ROOT_INO, "h");
+	struct listing l;
+	struct stat st;
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE inode SET stored = -9223372036854775808 "
+		 "WHERE ino = %lu; "
+		 "UPDATE inode SET stored = 9223372036854775807 "
+		 "WHERE ino = %lu; "
+		 "UPDATE inode SET nlink = 1099511627776 WHERE ino = %lu",
+		 (unsigned long) f, (unsigned long) g, (unsigned long) h);
+	damage(sql);
+	/* counts out of range are damage: EIO, not an overflow */
+	ck_assert_int_eq(db_getattr(db, f, &st), -EIO);
+	ck_assert_int_eq(db_getattr(db, g, &st), -EIO);
+	ck_assert_int_eq(db_getattr(db, h, &st), -EIO);
+	ck_assert_int_eq(db_write(db, f, 0, "x", 1, 0, NULL), -EIO);
+	ck_assert_int_eq(db_link(db, h, DB_ROOT_INO, "h2", &st), -EIO);
+	/* readdir lists them all the same */
+	list_all(DB_ROOT_INO, &l);
+	ck_assert_int_eq(l.n, 5);
+}
+END_TEST
+
+/*
+ * An xattr row whose name reads as NULL: SQL cannot store one (the name
+ * is part of the primary key of a WITHOUT ROWID table), so the record
+ * header in the file is changed to say so, as damage would.
+ */
+START_TEST(test_damaged_xattr_name)
+{
+	static const char rec[] = "\x04\x01\x23\x0e\x02user.nullme";
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+	char *bytes, *p, list[64];
+	size_t n;
+	int found = 0;
+
+	ck_assert_uint_eq(f, 2); /* the record below holds it in one byte */
+	ck_assert_int_eq(db_setxattr(db, f, "user.nullme", "v", 1, 0), 0);
+	ck_assert_int_eq(db_setxattr(db, f, "user.ok", "w", 1, 0), 0);
+	close_db();
+	bytes = slurp(db_path, &n);
+	for (p = bytes;
+	     (p = memmem(p, n - (size_t) (p - bytes), rec, sizeof(rec) - 1));
+	     p++, found++)
+		p[2] = 0; /* the name's serial type: NULL */
+	ck_assert_int_gt(found, 0);
+	spit(db_path, bytes, n);
+	free(bytes);
+	open_db(0);
+	ck_assert_int_eq(db_listxattr(db, f, NULL, 0), 8);
+	ck_assert_int_eq(db_listxattr(db, f, list, sizeof(list)), 8);
+	ck_assert_mem_eq(list, "user.ok", 8);
+}
+END_TEST
+
+/*
+ * Another program holds SQLite's write lock: a read-write open is refused
+ * after the busy timeout, instead of making every change wait that long.
+ */
+START_TEST(test_open_write_locked)
+{
+	char err[256] = "";
+	struct db *d = NULL;
+	sqlite3 *other;
+	time_t start;
+
+	close_db();
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+		SQLITE_OK);
+	start = time(NULL);
+	assert_refused(0, -EBUSY);
+	ck_assert_int_le(time(NULL) - start, 10);
+	ck_assert_int_eq(db_open(db_path, 0, &d, err, sizeof(err)), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err, "another program"));
+	/* reading needs no write lock */
+	open_db(DB_OPEN_READONLY);
+	attr(DB_ROOT_INO);
+	close_db();
+	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(other), SQLITE_OK);
+	open_db(0);
+	mkfile(DB_ROOT_INO, "f");
+}
+END_TEST
+
 /* --- main -------------------------------------------------------------- */
 
 static Suite *db_suite(void)
@@ -3026,6 +3178,16 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_close_commits_batch);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_readonly_unwritable_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("damaged");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_damaged_block_numbers);
+	tcase_add_test(tc, test_damaged_largest_ino);
+	tcase_add_test(tc, test_damaged_inode_counts);
+	tcase_add_test(tc, test_damaged_xattr_name);
+	tcase_add_test(tc, test_open_write_locked);
 	suite_add_tcase(s, tc);
 	return s;
 }
