@@ -520,6 +520,28 @@ static int check_foreign_keys(struct fsck *f, char *err, size_t errsz)
 
 /* --- loading ----------------------------------------------------------- */
 
+/*
+ * The lookups below search sorted arrays.  ORDER BY does not promise the
+ * order on a damaged b-tree (a row out of place is read where it lies),
+ * so the loaded rows are sorted here again.
+ */
+static int fi_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct fi *) a)->ino,
+		y = ((const struct fi *) b)->ino;
+
+	return (x > y) - (x < y);
+}
+
+static int fe_cmp(const void *a, const void *b)
+{
+	const struct fe *x = a, *y = b;
+
+	if (x->parent != y->parent)
+		return (x->parent > y->parent) - (x->parent < y->parent);
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 static int load_inodes(struct fsck *f, char *err, size_t errsz)
 {
 	sqlite3_stmt *s = f->stmt[F_INODES];
@@ -544,6 +566,8 @@ static int load_inodes(struct fsck *f, char *err, size_t errsz)
 					 : -1;
 	}
 	f->res->inodes = (long) f->nin;
+	if (f->nin)
+		qsort(f->in, f->nin, sizeof(*f->in), fi_cmp);
 	return scan_end(f, s, rc, err, errsz);
 }
 
@@ -577,6 +601,8 @@ static int load_dentries(struct fsck *f, char *err, size_t errsz)
 		e->name[len] = '\0';
 		f->nde++;
 	}
+	if (f->nde)
+		qsort(f->de, f->nde, sizeof(*f->de), fe_cmp);
 	f->nsorted = f->nde;
 	return scan_end(f, s, rc, err, errsz);
 }

@@ -270,6 +270,30 @@ expect_exit 4 "btree damage: fsck -n reports it" "$FSCK" -n "$img"
 check "btree damage: integrity_check quoted" grep -q "integrity_check" "$dir/out"
 expect_exit 4 "btree damage: fsck -y repairs nothing" "$FSCK" -y "$img"
 
+# rows out of order: the first two cells of the inode table's root page
+# swapped, so that ORDER BY ino reads them as they lie
+img=$dir/order.db
+cp "$base" "$img"
+root=$(sqlite3 "$img" "SELECT rootpage FROM sqlite_schema WHERE name = 'inode'")
+python3 - "$img" "$root" <<'PY'
+import sys
+path, root = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    size = int.from_bytes(f.read(18)[16:18], "big")
+    size = 65536 if size == 1 else size
+    f.seek((root - 1) * size)
+    page = bytearray(f.read(size))
+    at = 8 if page[0] == 0x0D else 12
+    a, b = page[at:at + 2], page[at + 2:at + 4]
+    page[at:at + 2], page[at + 2:at + 4] = b, a
+    f.seek((root - 1) * size)
+    f.write(page)
+PY
+check "out of order: integrity_check says so" sh -c \
+	'sqlite3 "$1" "PRAGMA integrity_check" | grep -q "out of order"' _ "$img"
+expect_exit 4 "out of order: fsck -n reports it, without crashing" "$FSCK" -n "$img"
+expect_exit 4 "out of order: fsck -y repairs nothing" "$FSCK" -y "$img"
+
 # refusals
 if mount_db "$base"; then
 	expect_exit 8 "a mounted database: fsck -n refuses" "$FSCK" -n "$base"
