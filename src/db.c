@@ -2408,9 +2408,15 @@ static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 	return 0;
 }
 
-/* Opens the connection of db and checks the format. */
-static int connect(struct db *db, const char *name, int oflags, char *err,
-		   size_t errsz)
+/*
+ * Opens the connection of db and checks the format.  A database file is
+ * code as well as data: a trigger stored in it runs with every change,
+ * and one that loops would hang the daemon.  sqlitefs makes none, so
+ * triggers are off (unless DB_OPEN_TRIGGERS), and so is everything
+ * SQLite's "defensive" mode refuses.
+ */
+static int connect(struct db *db, const char *name, int oflags, int flags,
+		   char *err, size_t errsz)
 {
 	int rc = sqlite3_open_v2(name, &db->conn, oflags, NULL);
 
@@ -2420,6 +2426,10 @@ static int connect(struct db *db, const char *name, int oflags, char *err,
 				 : sqlite3_errstr(rc));
 		return -EACCES;
 	}
+	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+			  !!(flags & DB_OPEN_TRIGGERS), NULL);
+	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_busy_timeout(db->conn, 5000);
 	sqlite3_extended_result_codes(db->conn, 1);
 	return check_format(db->conn, err, errsz);
@@ -2514,7 +2524,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	db->path = strdup(path);
 	oflags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
 		 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	rc = connect(db, path, oflags, err, errsz);
+	rc = connect(db, path, oflags, flags, err, errsz);
 	if (rc == -EIO && db->readonly && !wal_possible(path)) {
 		/* a clean WAL database where no -shm can be made: read it as
 		 * an immutable file (the caller's flock keeps daemons off) */
@@ -2522,8 +2532,8 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 
 		sqlite3_close(db->conn);
 		db->conn = NULL;
-		rc = uri ? connect(db, uri, oflags | SQLITE_OPEN_URI, err,
-				   errsz)
+		rc = uri ? connect(db, uri, oflags | SQLITE_OPEN_URI, flags,
+				   err, errsz)
 			 : -ENOMEM;
 		free(uri);
 	}

@@ -39,6 +39,9 @@ struct db;
 /* Flags of db_open(). */
 #define DB_OPEN_READONLY 1 /* open read-only; writes fail with EROFS */
 #define DB_OPEN_CHECK 2	   /* validate the format only: no recovery work */
+#define DB_OPEN_TRIGGERS                                                       \
+	4 /* let triggers stored in the database run (tests
+			    * use them to make an operation fail midway) */
 
 /*
  * Opens the filesystem in path and checks it is a sqlitefs database of a

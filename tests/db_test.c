@@ -2615,7 +2615,7 @@ START_TEST(test_failed_op_rolls_back)
 		 "BEGIN SELECT RAISE(ABORT, 'inj'); END;",
 		 (unsigned long) d2, (unsigned long) f, 3 * bs);
 	sql_exec(db_path, sql);
-	open_db(0);
+	open_db(DB_OPEN_TRIGGERS);
 
 	/* work of the batch before the failures must survive them */
 	before_ino = mkfile(DB_ROOT_INO, "before");
@@ -3030,6 +3030,31 @@ END_TEST
  * Another program holds SQLite's write lock: a read-write open is refused
  * after the busy timeout, instead of making every change wait that long.
  */
+/*
+ * A trigger stored in the database (a hostile one could loop for ever)
+ * does not run in the daemon; DB_OPEN_TRIGGERS lets it, for the test
+ * above.
+ */
+START_TEST(test_stored_triggers_off)
+{
+	struct stat st;
+
+	close_db();
+	sql_exec(db_path, "CREATE TRIGGER stop BEFORE INSERT ON dentry "
+			  "BEGIN SELECT RAISE(ABORT, 'trigger ran'); END");
+	open_db(0);
+	ck_assert_int_eq(db_mknod(db, DB_ROOT_INO, "a", S_IFREG | 0644, 0, NULL,
+				  &cred, &st),
+			 0);
+	close_db();
+	open_db(DB_OPEN_TRIGGERS);
+	ck_assert_int_lt(db_mknod(db, DB_ROOT_INO, "b", S_IFREG | 0644, 0, NULL,
+				  &cred, &st),
+			 0);
+	ck_assert_int_eq(db_lookup(db, DB_ROOT_INO, "a", &st), 0);
+}
+END_TEST
+
 START_TEST(test_open_write_locked)
 {
 	char err[256] = "";
@@ -3187,6 +3212,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_damaged_largest_ino);
 	tcase_add_test(tc, test_damaged_inode_counts);
 	tcase_add_test(tc, test_damaged_xattr_name);
+	tcase_add_test(tc, test_stored_triggers_off);
 	tcase_add_test(tc, test_open_write_locked);
 	suite_add_tcase(s, tc);
 	return s;
