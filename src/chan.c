@@ -23,24 +23,28 @@ static int64_t mono_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int chan_set_spin(struct chan *ch, int fd, int64_t spin_ns)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	ch->spin_ns = 0;
+	if (spin_ns <= 0)
+		return 0;
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	ch->spin_ns = spin_ns;
+	return 0;
+}
+
 /* Reads one request: polls first while they come quickly (see chan.h). */
 static ssize_t wait_read(struct chan *ch, int fd, void *buf, size_t len)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int64_t start;
 	ssize_t n;
-	int fl;
 
 	if (ch->spin_ns <= 0)
 		return read(fd, buf, len);
-	if (!ch->nonblock) {
-		fl = fcntl(fd, F_GETFL);
-		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-			ch->spin_ns = 0;
-			return read(fd, buf, len);
-		}
-		ch->nonblock = 1;
-	}
 	start = mono_ns();
 	while ((n = read(fd, buf, len)) < 0 && errno == EAGAIN) {
 		if (ch->quick < 2 || mono_ns() - start >= ch->spin_ns) {
@@ -51,9 +55,11 @@ static ssize_t wait_read(struct chan *ch, int fd, void *buf, size_t len)
 			sched_yield(); /* the sender may want this CPU */
 		}
 	}
-	if (n >= 0 && mono_ns() - start < ch->spin_ns)
+	if (n < 0)
+		return n;
+	if (mono_ns() - start < ch->spin_ns)
 		ch->quick += ch->quick < 2;
-	else if (n >= 0)
+	else
 		ch->quick = 0;
 	return n;
 }

@@ -37,10 +37,15 @@ struct chan {
 			       * asks to drop set-ID bits */
 	int64_t spin_ns;      /* poll this long for the next request, 0:
 			       * always sleep in read(2) */
-	int nonblock;	      /* the descriptor was made O_NONBLOCK */
 	int quick;	      /* requests in a row that came within
 			       * spin_ns, up to 2: poll when 2 */
 };
+
+/*
+ * Polls for up to spin_ns before sleeping (0: always sleeps), making fd
+ * non-blocking for that.  0, or -errno (then it always sleeps).
+ */
+int chan_set_spin(struct chan *ch, int fd, int64_t spin_ns);
 
 /*
  * read(2) of one request from fd, waiting as described above, noting what
