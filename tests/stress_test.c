@@ -14,7 +14,8 @@
  *  - the test unmounts (the daemon must exit 0), checks the database's
  *    integrity, remounts and checks every manifest again, and that the
  *    tree holds nothing else.
- * Usage: stress_test [--procs N] [--seconds T] [--seed S].  Prints TAP.
+ * Usage: stress_test [--procs N] [--seconds T] [--seed S] [--opts O],
+ * O being mount options (-o) of the daemon.  Prints TAP.
  * Environment: SQLITEFS and MKFS (see mount_util.h).
  */
 #ifndef _GNU_SOURCE
@@ -358,6 +359,7 @@ int main(int argc, char **argv)
 	pid_t pids[MAXPROCS];
 	time_t deadline;
 	char man[PATH_MAX];
+	const char *opts = NULL;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--procs"))
@@ -366,10 +368,12 @@ int main(int argc, char **argv)
 			seconds = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seed"))
 			seed = (unsigned) strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--opts"))
+			opts = argv[i + 1];
 	}
 	if (procs < 1 || procs > MAXPROCS || seconds < 1) {
 		fprintf(stderr, "usage: stress_test [--procs N] [--seconds T] "
-				"[--seed S]\n");
+				"[--seed S] [--opts O]\n");
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -377,7 +381,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("1..6\n# seed %u, %d processes, %d s\n", seed, procs, seconds);
-	if (mnt_init(&m, NULL) < 0 || mnt_mount(&m, NULL) < 0 ||
+	if (mnt_init(&m, NULL) < 0 || mnt_mount(&m, opts) < 0 ||
 	    mkdir(mp(&m, "shared"), 0755) < 0) {
 		printf("Bail out! cannot mount\n");
 		mnt_cleanup(&m);
@@ -416,7 +420,7 @@ int main(int argc, char **argv)
 	mnt_tap(bad == 0, "the tree holds exactly the workers' files");
 	mnt_tap(mnt_umount(&m) == 0, "unmount: the daemon exits 0");
 	mnt_tap(mnt_check_db(&m) == 0, "integrity and foreign keys clean");
-	if (mnt_mount(&m, NULL) == 0) {
+	if (mnt_mount(&m, opts) == 0) {
 		bad = check_manifests(procs, m.dir);
 		mnt_tap(bad == 0, "after a remount, the same tree");
 		mnt_umount(&m);
@@ -425,8 +429,9 @@ int main(int argc, char **argv)
 	}
 	if (mnt_tap_failed)
 		printf("# replay: stress_test --seed %u --procs %d --seconds "
-		       "%d\n",
-		       seed, procs, seconds);
+		       "%d%s%s\n",
+		       seed, procs, seconds, opts ? " --opts " : "",
+		       opts ? opts : "");
 	mnt_cleanup(&m);
 	return mnt_tap_failed ? 1 : 0;
 }
