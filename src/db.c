@@ -1488,27 +1488,33 @@ static int data_write(struct db *db, struct inode *in, int64_t off,
 /* --- attributes -------------------------------------------------------- */
 
 /*
- * Drops what a write, truncate or chown takes from a regular file (mask
- * of DB_KILL_*): the set-user-ID bit, the set-group-ID bit when group
- * execute is on (else it marks mandatory locking), and file capabilities.
+ * Drops from in what a change of its contents or owner takes (mask of
+ * DB_KILL_*; the caller decides by the kernel's rules, see db.h): the
+ * set-user-ID bit; the set-group-ID bit when group execute is on (else it
+ * marks mandatory locking) or with DB_KILL_SGID; file capabilities.  The
+ * one place that does.  Returns 1 if the mode changed (in is not stored
+ * here), 0 if not, or -errno.
  */
 static int kill_priv(struct db *db, struct inode *in, unsigned kill)
 {
+	mode_t mode = in->mode;
 	sqlite3_stmt *s;
+	int rc;
 
-	if (!S_ISREG(in->mode))
+	if (S_ISDIR(in->mode)) /* there set-group-ID means inherit the group */
 		return 0;
 	if (kill & DB_KILL_SUIDGID) {
 		in->mode &= (mode_t) ~S_ISUID;
-		if (in->mode & S_IXGRP)
+		if ((in->mode & S_IXGRP) || (kill & DB_KILL_SGID))
 			in->mode &= (mode_t) ~S_ISGID;
 	}
-	if (!(kill & DB_KILL_CAPS) || !db->has_caps)
-		return 0;
+	if (!(kill & DB_KILL_CAPS) || !db->has_caps || !S_ISREG(in->mode))
+		return in->mode != mode;
 	s = stmt(db, S_XATTR_DELETE);
 	sqlite3_bind_int64(s, 1, in->ino);
 	bind_name(s, 2, "security.capability");
-	return run(db, s);
+	rc = run(db, s);
+	return rc < 0 ? rc : in->mode != mode;
 }
 
 static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
@@ -1516,28 +1522,27 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 {
 	struct inode in;
 	int64_t now = now_ns();
+	unsigned kill = 0;
 	int rc = inode_get(db, ino, &in);
 
 	if (rc < 0)
 		return rc;
 	if (mask & DB_SET_MODE)
 		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
-	if ((mask & (DB_SET_UID | DB_SET_GID)) && !S_ISDIR(in.mode) &&
-	    ((mask & DB_SET_UID && st->st_uid != in.uid) ||
-	     (mask & DB_SET_GID && st->st_gid != in.gid))) {
-		in.mode &= (mode_t) ~S_ISUID;
-		if (in.mode & S_IXGRP)
-			in.mode &= (mode_t) ~S_ISGID;
-	}
+	if (mask & (DB_SET_UID | DB_SET_GID))
+		kill |= DB_KILL_CAPS;
+	if ((mask & DB_SET_UID && st->st_uid != in.uid) ||
+	    (mask & DB_SET_GID && st->st_gid != in.gid))
+		kill |= DB_KILL_SUIDGID; /* chown */
+	if (mask & DB_SET_KILL_SUIDGID)
+		kill |= DB_KILL_CAPS_SUIDGID;
+	if (mask & DB_SET_KILL_SGID)
+		kill |= DB_KILL_SGID;
 	/* more than one statement: the inode, and capabilities or blocks */
-	if ((mask & DB_SET_SIZE) ||
-	    (db->has_caps &&
-	     (mask & (DB_SET_KILL_SUIDGID | DB_SET_UID | DB_SET_GID))))
+	if ((mask & DB_SET_SIZE) || (db->has_caps && (kill & DB_KILL_CAPS)))
 		rc = op_savepoint(db);
-	if (rc == 0 && (mask & DB_SET_KILL_SUIDGID))
-		rc = kill_priv(db, &in, DB_KILL_SUIDGID | DB_KILL_CAPS);
-	else if (rc == 0 && (mask & (DB_SET_UID | DB_SET_GID)))
-		rc = kill_priv(db, &in, DB_KILL_CAPS);
+	if (rc == 0 && kill)
+		rc = kill_priv(db, &in, kill);
 	if (rc < 0)
 		return rc;
 	if (mask & DB_SET_UID)
@@ -1714,11 +1719,14 @@ static int write_in_place(struct db *db, const struct inode *in, int64_t off,
 }
 
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, unsigned kill, int *allocated)
+		 size_t size, unsigned kill, unsigned *changed)
 {
 	struct inode in;
 	int64_t rc, stored;
+	int killed = 0;
 
+	if (changed)
+		*changed = 0;
 	if (off < 0)
 		return -EINVAL;
 	if ((int64_t) size > DB_MAX_FILE_SIZE - off)
@@ -1744,11 +1752,13 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		if (rc == 0)
 			rc = op_savepoint(db);
 		if (rc == 0 && (kill & DB_KILL_CAPS_SUIDGID))
-			rc = kill_priv(db, &in, kill);
-		if (rc == 0)
+			rc = killed = kill_priv(db, &in, kill);
+		if (rc >= 0)
 			rc = data_write(db, &in, off, buf, size);
-		if (allocated)
-			*allocated = rc == 0 && in.stored != stored;
+		if (rc == 0 && changed && in.stored != stored)
+			*changed |= DB_CHANGED_BLOCKS;
+		if (rc == 0 && changed && killed)
+			*changed |= DB_CHANGED_MODE;
 		if (rc == 0 && !(kill & DB_KEEP_TIMES))
 			in.mtime = in.ctime = now_ns();
 		if (rc == 0)
@@ -1799,7 +1809,7 @@ static int space_for(struct db *db, int64_t bytes)
 }
 
 static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
-			    int64_t len)
+			    int64_t len, unsigned kill, unsigned *changed)
 {
 	struct inode in;
 	int64_t end = off + len, now = now_ns();
@@ -1807,6 +1817,13 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 
 	if (rc < 0)
 		return rc;
+	/* a hole punched past EOF changes nothing: ext4 drops nothing */
+	if (kill && !((mode & DB_FALLOC_PUNCH_HOLE) && off >= in.size))
+		rc = kill_priv(db, &in, kill);
+	if (rc < 0)
+		return rc;
+	*changed = rc ? DB_CHANGED_MODE : 0;
+	rc = 0;
 	if (mode & DB_FALLOC_PUNCH_HOLE) {
 		rc = data_punch(db, &in, off, end);
 		in.mtime = now;
@@ -1832,10 +1849,15 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 	return rc;
 }
 
-int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len)
+int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
+		 unsigned kill, unsigned *changed)
 {
+	unsigned dummy;
 	int rc;
 
+	if (!changed)
+		changed = &dummy;
+	*changed = 0;
 	if (mode & ~(DB_FALLOC_KEEP_SIZE | DB_FALLOC_PUNCH_HOLE))
 		return -EOPNOTSUPP;
 	if ((mode & DB_FALLOC_PUNCH_HOLE) && !(mode & DB_FALLOC_KEEP_SIZE))
@@ -1847,7 +1869,9 @@ int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len)
 	rc = op_begin(db);
 	if (rc < 0)
 		return rc;
-	rc = fallocate_locked(db, (int64_t) ino, mode, off, len);
+	rc = fallocate_locked(db, (int64_t) ino, mode, off, len, kill, changed);
+	if (rc < 0)
+		*changed = 0;
 	return (int) op_end(db, rc);
 }
 
@@ -1925,7 +1949,8 @@ off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence)
 }
 
 static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
-			   int64_t ino_out, int64_t off_out, size_t len)
+			   int64_t ino_out, int64_t off_out, size_t len,
+			   unsigned kill, unsigned *changed)
 {
 	struct inode src, dst;
 	int64_t done_bytes = 0, bs = db->block_size;
@@ -1941,6 +1966,12 @@ static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
 		return 0;
 	if ((int64_t) len > src.size - off_in)
 		len = (size_t) (src.size - off_in);
+	if (kill)
+		rc = kill_priv(db, &dst, kill);
+	if (rc < 0)
+		return rc;
+	*changed = rc ? DB_CHANGED_MODE : 0;
+	rc = 0;
 	buf = malloc((size_t) bs);
 	if (!buf)
 		return -ENOMEM;
@@ -1965,9 +1996,15 @@ static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
 }
 
 ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in, ino_t ino_out,
-		      off_t off_out, size_t len)
+		      off_t off_out, size_t len, unsigned kill,
+		      unsigned *changed)
 {
+	unsigned dummy;
 	int64_t rc;
+
+	if (!changed)
+		changed = &dummy;
+	*changed = 0;
 
 	if (off_in < 0 || off_out < 0)
 		return -EINVAL;
@@ -1977,7 +2014,9 @@ ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in, ino_t ino_out,
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = copy_locked(db, (int64_t) ino_in, off_in, (int64_t) ino_out,
-			 off_out, len);
+			 off_out, len, kill, changed);
+	if (rc < 0)
+		*changed = 0;
 	return (ssize_t) op_end(db, rc);
 }
 

@@ -187,6 +187,8 @@ int db_purge_orphans(struct db *db);
 #define DB_SET_CTIME (1 << 8) /* to st_ctim */
 /* drop set-user-ID, set-group-ID (with group execute) and capabilities */
 #define DB_SET_KILL_SUIDGID (1 << 9)
+/* with DB_SET_KILL_SUIDGID: set-group-ID without group execute too */
+#define DB_SET_KILL_SGID (1 << 10)
 
 /*
  * Changes the attributes of ino named by mask, taking values from in, and
@@ -217,19 +219,32 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 /*
  * Writes size bytes at off into regular file ino, growing it as needed and
  * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
- * kill is a mask of DB_KILL_* and DB_KEEP_TIMES.  When allocated is not
- * NULL, *allocated tells whether the bytes stored for the file (st_blocks)
- * changed.
+ * kill is a mask of DB_KILL_* and DB_KEEP_TIMES.  When changed is not
+ * NULL, *changed gets a mask of DB_CHANGED_*: what the kernel may cache
+ * that the write changed besides size and times.
  */
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, unsigned kill, int *allocated);
+		 size_t size, unsigned kill, unsigned *changed);
 
-/* What a write drops, where the daemon does it instead of the kernel. */
+/*
+ * What a change of a file's contents drops (write, fallocate, copy), where
+ * the daemon does it instead of the kernel.  The caller picks them by the
+ * kernel's rules (file_remove_privs(), as ext4 applies them): always the
+ * capabilities; unless the writer holds CAP_FSETID, set-user-ID, and
+ * set-group-ID when group-executable or the writer is outside the file's
+ * group.
+ */
 #define DB_KILL_SUIDGID 1 /* set-user-ID, set-group-ID with group exec */
 #define DB_KILL_CAPS 2	  /* security.capability */
 #define DB_KILL_CAPS_SUIDGID (DB_KILL_SUIDGID | DB_KILL_CAPS)
 /* The kernel keeps mtime and ctime (writeback cache): leave them. */
 #define DB_KEEP_TIMES 4
+/* With DB_KILL_SUIDGID: set-group-ID without group execute too. */
+#define DB_KILL_SGID 8
+
+/* What a write, fallocate or copy changed that the kernel may cache. */
+#define DB_CHANGED_BLOCKS 1 /* the bytes stored for the file (st_blocks) */
+#define DB_CHANGED_MODE 2   /* set-ID bits dropped */
 
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01
@@ -240,9 +255,11 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
  * touches, growing the file to off+len unless DB_FALLOC_KEEP_SIZE, which
  * allocates only within the current size (a block never lies past EOF).
  * With DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into
- * a hole instead.  -EOPNOTSUPP for other modes.
+ * a hole instead.  -EOPNOTSUPP for other modes.  kill and changed (may be
+ * NULL) as for db_write(); a hole punched past EOF drops nothing.
  */
-int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len);
+int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
+		 unsigned kill, unsigned *changed);
 
 /*
  * SEEK_DATA / SEEK_HOLE from off in file ino, at block granularity.
@@ -252,10 +269,12 @@ off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence);
 
 /*
  * Copies len bytes from ino_in at off_in to ino_out at off_out (the range
- * may stop at EOF of ino_in).  Returns the number of bytes copied.
+ * may stop at EOF of ino_in).  Returns the number of bytes copied.  kill
+ * and changed (may be NULL) as for db_write(), for ino_out.
  */
 ssize_t db_copy_range(struct db *db, ino_t ino_in, off_t off_in, ino_t ino_out,
-		      off_t off_out, size_t len);
+		      off_t off_out, size_t len, unsigned kill,
+		      unsigned *changed);
 
 /*
  * One directory entry handed to a db_readdir() callback: its name, inode

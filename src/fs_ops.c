@@ -24,10 +24,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lookup.h"
@@ -285,6 +288,91 @@ static void fs_destroy(void *userdata)
 	}
 }
 
+/* --- dropping privileges on write ------------------------------------- */
+
+/* Whether the caller of req holds CAP_FSETID (if /proc cannot say: is root). */
+static int caller_fsetid(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	unsigned long long caps;
+	char path[64], line[256];
+	int rc = ctx->uid == 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int) ctx->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return rc;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			rc = !!(caps & (1ULL << CAP_FSETID));
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* Whether the caller of req is in group gid (0 when that is unknown). */
+static int caller_in_group(fuse_req_t req, gid_t gid)
+{
+	gid_t groups[64];
+	int i, n;
+
+	if (fuse_req_ctx(req)->gid == gid)
+		return 1;
+	n = fuse_req_getgroups(req, 64, groups);
+	for (i = 0; i < n && i < 64; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * The DB_KILL_* mask of a change of the contents of ino by the caller of
+ * req, by the rules of the kernel's file_remove_privs() as ext4 follows
+ * them: the file's capabilities always; and unless the caller holds
+ * CAP_FSETID (fsetid: 1 or 0 as the request says, -1 when it does not),
+ * the set-user-ID bit, and the set-group-ID bit when group-executable or
+ * when the caller is outside the file's group.  0 when the kernel drops
+ * them itself (without FUSE_HANDLE_KILLPRIV_V2).  The inode is read (and
+ * /proc) only when there is a set-ID bit to drop.
+ */
+static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+			  int fsetid)
+{
+	unsigned kill = DB_KILL_CAPS;
+	struct stat st;
+
+	if (!fs->chan.killpriv)
+		return 0;
+	if (fsetid == 1 || db_getattr(fs->db, ino, &st) < 0 ||
+	    !(st.st_mode & (S_ISUID | S_ISGID)))
+		return kill;
+	if (fsetid < 0 && caller_fsetid(req))
+		return kill;
+	kill |= DB_KILL_SUIDGID;
+	if ((st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID &&
+	    !caller_in_group(req, st.st_gid))
+		kill |= DB_KILL_SGID;
+	return kill;
+}
+
+/*
+ * Makes the kernel fetch the attributes of ino again: after a write, an
+ * fallocate or a copy that dropped set-ID bits (their replies carry no
+ * mode, and the kernel would go on showing, and executing with, the old
+ * one for the attribute timeout), sent before the reply so that the
+ * caller's next exec sees the new mode; or after a write that changed
+ * st_blocks.  Attributes only (offset -1): no inode or page lock is
+ * taken, so this is safe while the kernel waits for the reply or writes
+ * back, with or without the writeback cache.
+ */
+static void inval_attr(struct fs *fs, fuse_ino_t ino)
+{
+	if (fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+}
+
 /* --- names and attributes ---------------------------------------------- */
 
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -392,8 +480,15 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	(void) fi;
-	if (fs->chan.killpriv && fs->chan.kill)
+	/* the kernel asks for it on truncate by a caller without
+	 * CAP_FSETID, and on chown (where ext4 applies no group rule) */
+	if (fs->chan.killpriv && fs->chan.kill) {
 		mask |= DB_SET_KILL_SUIDGID;
+		if ((mask & DB_SET_SIZE) &&
+		    !(mask & (DB_SET_UID | DB_SET_GID)) &&
+		    (kill_mask(fs, req, ino, 0) & DB_KILL_SGID))
+			mask |= DB_SET_KILL_SGID;
+	}
 	rc = db_setattr(fs->db, ino, attr, mask, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
@@ -592,27 +687,34 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
-	int allocated = 0;
-	unsigned kill = 0;
+	unsigned kill = 0, changed = 0;
 	ssize_t n;
 
-	if (fs->chan.killpriv)
-		kill = DB_KILL_CAPS | (fs->chan.kill ? DB_KILL_SUIDGID : 0);
+	/*
+	 * A write(2) that must drop set-ID bits comes straight here, not
+	 * through the writeback cache, the kernel's kill flag saying
+	 * whether the writer lacks CAP_FSETID.  Pages written back
+	 * (fi->writepage) hold what write(2) calls already answered for
+	 * (the kernel removed security.capability before caching them), or
+	 * stores to a shared mapping, which drop nothing (on ext4 neither).
+	 */
+	if (!fi->writepage)
+		kill = kill_mask(fs, req, ino, !fs->chan.kill);
 	if (fs->writeback)
 		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
-	n = db_write(fs->db, ino, off, buf, size, kill, &allocated);
+	n = db_write(fs->db, ino, off, buf, size, kill, &changed);
 	if (n < 0) {
 		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 		return;
 	}
+	if (changed & DB_CHANGED_MODE)
+		inval_attr(fs, ino);
 	fuse_reply_write(req, (size_t) n);
-	/*
-	 * With the writeback cache the kernel keeps size and times itself,
-	 * but not st_blocks: have it ask again.  (Attributes only: no page
-	 * locks are taken, so this is safe while the kernel writes back.)
-	 */
-	if (allocated && fs->writeback && fs->se)
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+	/* with the writeback cache the kernel keeps size and times itself,
+	 * but not st_blocks: have it ask again */
+	if ((changed & DB_CHANGED_BLOCKS) && !(changed & DB_CHANGED_MODE) &&
+	    fs->writeback)
+		inval_attr(fs, ino);
 }
 
 /*
@@ -651,10 +753,16 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 off_t length, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
+	unsigned changed;
+	int rc;
 
-	fuse_reply_err(req, open_err(fs, fi,
-				     -db_fallocate(fs->db, ino, mode, offset,
-						   length)));
+	/* no kill flag here: whether the caller may keep set-ID bits is
+	 * asked of /proc, when there are some */
+	rc = db_fallocate(fs->db, ino, mode, offset, length,
+			  kill_mask(fs, req, ino, -1), &changed);
+	if (changed & DB_CHANGED_MODE)
+		inval_attr(fs, ino);
+	fuse_reply_err(req, open_err(fs, fi, -rc));
 }
 
 static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -675,6 +783,8 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			       off_t off_out, struct fuse_file_info *fi_out,
 			       size_t len, int flags)
 {
+	struct fs *fs = fs_of(req);
+	unsigned changed;
 	ssize_t n;
 
 	(void) fi_in;
@@ -687,8 +797,11 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 	 * copy holds the database (and the reply's 32-bit count) */
 	if (len > FS_COPY_MAX)
 		len = FS_COPY_MAX;
-	n = db_copy_range(fs_of(req)->db, ino_in, off_in, ino_out, off_out,
-			  len);
+	/* a write by the caller: drops as fs_fallocate() does */
+	n = db_copy_range(fs->db, ino_in, off_in, ino_out, off_out, len,
+			  kill_mask(fs, req, ino_out, -1), &changed);
+	if (changed & DB_CHANGED_MODE)
+		inval_attr(fs, ino_out);
 	if (n < 0)
 		fuse_reply_err(req, (int) -n);
 	else

@@ -1567,7 +1567,7 @@ START_TEST(test_near_max_size)
 
 	ck_assert_int_eq(
 		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
-			     max - 200, 10),
+			     max - 200, 10, 0, NULL),
 		0);
 	assert_bytes(f, 0, "important", 9);
 
@@ -1582,7 +1582,7 @@ START_TEST(test_near_max_size)
 	/* allocating the last bytes ends, and stores one short block */
 	st.st_size = max;
 	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_SIZE, &st), 0);
-	ck_assert_int_eq(db_fallocate(db, f, 0, max - 11, 10), 0);
+	ck_assert_int_eq(db_fallocate(db, f, 0, max - 11, 10, 0, NULL), 0);
 	ck_assert_int_eq(size_of(f), max);
 	ck_assert_int_eq(db_sync(db), 0);
 	ck_assert_int_eq(sql_int("SELECT min(length(bytes)) >= 0 AND "
@@ -1720,7 +1720,7 @@ START_TEST(test_st_blocks)
 	ck_assert_int_eq(attr(f).st_blocks, full);
 	ck_assert_int_eq(
 		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
-			     bs, 2 * (off_t) bs),
+			     bs, 2 * (off_t) bs, 0, NULL),
 		0);
 	ck_assert_int_eq(attr(f).st_blocks * 512, 2 * (blkcnt_t) bs);
 	memset(&in, 0, sizeof(in));
@@ -1751,42 +1751,49 @@ START_TEST(test_fallocate)
 	struct stat st;
 
 	/* mode 0 grows the file; the new range reads as zeros */
-	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 2 * (off_t) bs + 10), 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, 0, 0, 2 * (off_t) bs + 10, 0, NULL), 0);
 	st = attr(f);
 	ck_assert_int_eq(st.st_size, 2 * (off_t) bs + 10);
 	ck_assert_int_eq(st.st_blocks, 0); /* nothing stored until written */
 	assert_zero(f, 0, (size_t) st.st_size);
 	put(f, 0, "hello", 5);
-	ck_assert_int_eq(db_fallocate(db, f, 0, 1, 3), 0);
+	ck_assert_int_eq(db_fallocate(db, f, 0, 1, 3, 0, NULL), 0);
 	assert_bytes(f, 0, "hello", 5);
 	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 
 	/* KEEP_SIZE past the end keeps the size */
-	ck_assert_int_eq(
-		db_fallocate(db, f, DB_FALLOC_KEEP_SIZE, 0, 10 * (off_t) bs),
-		0);
+	ck_assert_int_eq(db_fallocate(db, f, DB_FALLOC_KEEP_SIZE, 0,
+				      10 * (off_t) bs, 0, NULL),
+			 0);
 	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 	assert_bytes(f, 0, "hello", 5);
 
 	/* mode 0 inside the file changes no byte and no size */
-	ck_assert_int_eq(db_fallocate(db, f, 0, bs, 5), 0);
+	ck_assert_int_eq(db_fallocate(db, f, 0, bs, 5, 0, NULL), 0);
 	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 
 	/* unsupported modes */
-	ck_assert_int_eq(db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE, 0, 10),
-			 -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 10), -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0x10, 0, 10), -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0x20, 0, 10), -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0x40, 0, 10), -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0, -1, 10), -EINVAL);
-	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 0), -EINVAL);
-	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 	ck_assert_int_eq(
-		db_fallocate(db, ino_of(DB_ROOT_INO, "f"), 0, INT64_MAX, 1),
-		-EFBIG);
+		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE, 0, 10, 0, NULL),
+		-EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 10, 0, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0x10, 0, 10, 0, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0x20, 0, 10, 0, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0x40, 0, 10, 0, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0, -1, 10, 0, NULL), -EINVAL);
+	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
+	ck_assert_int_eq(db_fallocate(db, ino_of(DB_ROOT_INO, "f"), 0,
+				      INT64_MAX, 1, 0, NULL),
+			 -EFBIG);
 	/* more than the disk holds */
-	ck_assert_int_eq(db_fallocate(db, f, 0, 0, (off_t) 1 << 50), -ENOSPC);
+	ck_assert_int_eq(db_fallocate(db, f, 0, 0, (off_t) 1 << 50, 0, NULL),
+			 -ENOSPC);
 	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 }
 END_TEST
@@ -1808,31 +1815,36 @@ START_TEST(test_punch_hole)
 	before = attr(f).st_blocks;
 
 	/* partial blocks at both ends and a whole one between */
-	ck_assert_int_eq(db_fallocate(db, f, punch, bs / 2, 2 * (off_t) bs), 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, punch, bs / 2, 2 * (off_t) bs, 0, NULL), 0);
 	memset(want + bs / 2, 0, 2 * bs);
 	ck_assert_int_eq(size_of(f), (off_t) len);
 	assert_bytes(f, 0, want, len);
 	ck_assert_int_lt(attr(f).st_blocks, before);
 
 	/* within one block */
-	ck_assert_int_eq(db_fallocate(db, f, punch, 3 * (off_t) bs + 10, 20),
-			 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, punch, 3 * (off_t) bs + 10, 20, 0, NULL),
+		0);
 	memset(want + 3 * bs + 10, 0, 20);
 	assert_bytes(f, 0, want, len);
 
 	/* over the end: the size stays */
-	ck_assert_int_eq(db_fallocate(db, f, punch, 4 * (off_t) bs - 3, 100),
-			 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, punch, 4 * (off_t) bs - 3, 100, 0, NULL),
+		0);
 	memset(want + len - 3, 0, 3);
 	ck_assert_int_eq(size_of(f), (off_t) len);
 	assert_bytes(f, 0, want, len);
 
 	/* past the end: nothing */
-	ck_assert_int_eq(db_fallocate(db, f, punch, 8 * (off_t) bs, 100), 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, punch, 8 * (off_t) bs, 100, 0, NULL), 0);
 	ck_assert_int_eq(size_of(f), (off_t) len);
 
 	/* the whole file */
-	ck_assert_int_eq(db_fallocate(db, f, punch, 0, (off_t) len), 0);
+	ck_assert_int_eq(db_fallocate(db, f, punch, 0, (off_t) len, 0, NULL),
+			 0);
 	ck_assert_int_eq(size_of(f), (off_t) len);
 	ck_assert_int_eq(attr(f).st_blocks, 0);
 	assert_zero(f, 0, len);
@@ -1909,7 +1921,8 @@ START_TEST(test_copy_range)
 	/* across files, unaligned on both sides */
 	put(dst, 0, "dddddddddd", 10);
 	memcpy(want, "dddddddddd", 10);
-	ck_assert_int_eq(db_copy_range(db, src, 5, dst, 3, 2 * bs), 2 * bs);
+	ck_assert_int_eq(db_copy_range(db, src, 5, dst, 3, 2 * bs, 0, NULL),
+			 2 * bs);
 	memcpy(want + 3, data + 5, 2 * bs);
 	ck_assert_int_eq(size_of(dst), 3 + 2 * (off_t) bs);
 	assert_bytes(dst, 0, want, 3 + 2 * bs);
@@ -1917,28 +1930,30 @@ START_TEST(test_copy_range)
 
 	/* stops at the end of the source */
 	ck_assert_int_eq(db_copy_range(db, src, (off_t) len - 10, dst,
-				       5 * (off_t) bs, 1000),
+				       5 * (off_t) bs, 1000, 0, NULL),
 			 10);
 	ck_assert_int_eq(size_of(dst), 5 * (off_t) bs + 10);
 	assert_bytes(dst, 5 * (off_t) bs, data + len - 10, 10);
 	assert_zero(dst, 3 + 2 * (off_t) bs, 3 * bs - 3);
-	ck_assert_int_eq(db_copy_range(db, src, (off_t) len, dst, 0, 10), 0);
-	ck_assert_int_eq(db_copy_range(db, src, 10 * (off_t) bs, dst, 0, 10),
-			 0);
+	ck_assert_int_eq(
+		db_copy_range(db, src, (off_t) len, dst, 0, 10, 0, NULL), 0);
+	ck_assert_int_eq(
+		db_copy_range(db, src, 10 * (off_t) bs, dst, 0, 10, 0, NULL),
+		0);
 	ck_assert_int_eq(size_of(dst), 5 * (off_t) bs + 10);
 	assert_bytes(dst, 0, want, 3 + 2 * bs);
 
 	/* within one file, ranges apart */
-	ck_assert_int_eq(
-		db_copy_range(db, src, 1, src, 5 * (off_t) bs, bs + 10),
-		bs + 10);
+	ck_assert_int_eq(db_copy_range(db, src, 1, src, 5 * (off_t) bs, bs + 10,
+				       0, NULL),
+			 bs + 10);
 	ck_assert_int_eq(size_of(src), 6 * (off_t) bs + 10);
 	assert_bytes(src, 0, data, len);
 	assert_zero(src, (off_t) len, 5 * bs - len);
 	assert_bytes(src, 5 * (off_t) bs, data + 1, bs + 10);
 
-	ck_assert_int_eq(db_copy_range(db, src, 0, d, 0, 10), -EISDIR);
-	ck_assert_int_eq(db_copy_range(db, d, 0, dst, 0, 10), -EISDIR);
+	ck_assert_int_eq(db_copy_range(db, src, 0, d, 0, 10, 0, NULL), -EISDIR);
+	ck_assert_int_eq(db_copy_range(db, d, 0, dst, 0, 10, 0, NULL), -EISDIR);
 	free(data);
 	free(want);
 }
@@ -2441,6 +2456,111 @@ START_TEST(test_kill_priv)
 }
 END_TEST
 
+/* fallocate, punch hole and copy drop what a write drops, and say so. */
+START_TEST(test_kill_priv_fallocate_copy)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	struct stat st = {.st_mode = 06767}, out;
+	unsigned changed;
+	char buf[8];
+
+	put(f, 0, "0123456789", 10);
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(db_setxattr(db, f, "security.capability", "c", 1, 0),
+			 0);
+	/* no kill: nothing dropped, nothing to tell */
+	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 20, 0, &changed), 0);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 06767);
+	/* a punch past EOF drops nothing either, as on ext4 */
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
+			     100, 10, DB_KILL_CAPS_SUIDGID, &changed),
+		0);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 06767);
+	/* set-group-ID stays without group execute, capabilities go */
+	ck_assert_int_eq(
+		db_fallocate(db, f, 0, 0, 30, DB_KILL_CAPS_SUIDGID, &changed),
+		0);
+	ck_assert_uint_eq(changed, DB_CHANGED_MODE);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 02767);
+	ck_assert_int_eq(attr(f).st_size, 30);
+	ck_assert_int_eq(db_getxattr(db, f, "security.capability", buf, 8),
+			 -ENODATA);
+	/* DB_KILL_SGID: the writer is outside the group */
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
+			     2, 3, DB_KILL_SUIDGID | DB_KILL_SGID, &changed),
+		0);
+	ck_assert_uint_eq(changed, DB_CHANGED_MODE);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 0767);
+	assert_bytes(f, 0,
+		     "01\0\0\0"
+		     "56789",
+		     10);
+	/* a failed fallocate changes nothing */
+	st.st_mode = 04777;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(db_fallocate(db, f, 0, INT64_MAX, 1,
+				      DB_KILL_CAPS_SUIDGID, &changed),
+			 -EFBIG);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 04777);
+
+	/* copy_file_range into a set-user-ID file, the source keeps its bits */
+	ck_assert_int_eq(db_setattr(db, g, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(
+		db_copy_range(db, g, 0, f, 0, 10, DB_KILL_SUIDGID, &changed),
+		0); /* g is empty: nothing copied, nothing dropped */
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 04777);
+	put(g, 0, "abc", 3);
+	ck_assert_int_eq(db_copy_range(db, g, 0, f, 0, 3, 0, &changed), 3);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 04777);
+	ck_assert_int_eq(
+		db_copy_range(db, g, 0, f, 4, 3, DB_KILL_SUIDGID, &changed), 3);
+	ck_assert_uint_eq(changed, DB_CHANGED_MODE);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 0777);
+	ck_assert_uint_eq(attr(g).st_mode & 07777, 04777);
+	assert_bytes(f, 0, "abc\0abc789", 10);
+	/* and a write says when it dropped some */
+	st.st_mode = 02767;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(db_write(db, f, 0, "x", 1, DB_KILL_SUIDGID, &changed),
+			 1);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_int_eq(db_write(db, f, 0, "y", 1,
+				  DB_KILL_SUIDGID | DB_KILL_SGID, &changed),
+			 1);
+	ck_assert_uint_eq(changed, DB_CHANGED_MODE);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 0767);
+}
+END_TEST
+
+/* Truncate by a caller outside the group drops set-group-ID too. */
+START_TEST(test_kill_priv_truncate)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+	struct stat st = {.st_mode = 06767}, out;
+
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_MODE, &out), 0);
+	st.st_size = 5;
+	ck_assert_int_eq(
+		db_setattr(db, f, &st, DB_SET_SIZE | DB_SET_KILL_SUIDGID, &out),
+		0);
+	ck_assert_uint_eq(out.st_mode & 07777, 02767);
+	ck_assert_int_eq(
+		db_setattr(db, f, &st,
+			   DB_SET_SIZE | DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID,
+			   &out),
+		0);
+	ck_assert_uint_eq(out.st_mode & 07777, 0767);
+	ck_assert_uint_eq(attr(f).st_mode & 07777, 0767);
+}
+END_TEST
+
 START_TEST(test_xattr_namespaces)
 {
 	ino_t f = mkfile(DB_ROOT_INO, "f");
@@ -2560,7 +2680,7 @@ START_TEST(test_failures_change_nothing)
 			 -ENODATA);
 	ck_assert_int_eq(db_removexattr(db, g, "user.y"), -ENODATA);
 	ck_assert_int_eq(db_write(db, d, 0, "x", 1, 0, NULL), -EISDIR);
-	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 1), -EOPNOTSUPP);
+	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 1, 0, NULL), -EOPNOTSUPP);
 	memset(&st, 0, sizeof(st));
 	st.st_size = 1;
 	st.st_mode = 0777;
@@ -2634,7 +2754,8 @@ START_TEST(test_failed_op_rolls_back)
 	/* the blocks are stored, then the inode fails */
 	ck_assert_int_eq(db_write(db, f, 5 * (off_t) bs, data, 2 * bs, 0, NULL),
 			 -EIO);
-	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 8 * (off_t) bs), -EIO);
+	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 8 * (off_t) bs, 0, NULL),
+			 -EIO);
 	assert_unchanged(&s);
 	assert_bytes(f, 0, data, 3 * bs);
 	ck_assert_int_eq(db_lseek(db, f, 3 * (off_t) bs - 1, SEEK_DATA),
@@ -2825,8 +2946,9 @@ START_TEST(test_readonly)
 	ck_assert_int_eq(db_setattr(db, t.f, &st, DB_SET_MODE, &st), -EROFS);
 	ck_assert_int_eq(db_setxattr(db, t.f, "user.k", "v", 1, 0), -EROFS);
 	ck_assert_int_eq(db_removexattr(db, t.f, "user.k"), -EROFS);
-	ck_assert_int_eq(db_fallocate(db, t.f, 0, 0, 1 << 20), -EROFS);
-	ck_assert_int_eq(db_copy_range(db, t.f, 0, t.f, 1 << 20, 10), -EROFS);
+	ck_assert_int_eq(db_fallocate(db, t.f, 0, 0, 1 << 20, 0, NULL), -EROFS);
+	ck_assert_int_eq(db_copy_range(db, t.f, 0, t.f, 1 << 20, 10, 0, NULL),
+			 -EROFS);
 	ck_assert_int_eq(db_purge_orphans(db), 0);
 	ck_assert_int_eq(db_forget(db, t.f), 0);
 
@@ -3191,6 +3313,8 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_xattr_remove);
 	tcase_add_test(tc, test_xattr_namespaces);
 	tcase_add_test(tc, test_kill_priv);
+	tcase_add_test(tc, test_kill_priv_fallocate_copy);
+	tcase_add_test(tc, test_kill_priv_truncate);
 	tcase_add_test(tc, test_xattr_binary_empty);
 	suite_add_tcase(s, tc);
 

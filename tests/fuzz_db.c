@@ -290,7 +290,8 @@ static void change_new(struct walk *w, unsigned bs)
 	static const struct db_cred cred = {.uid = 1000, .gid = 1000};
 	struct stat st, in;
 	ino_t f = 0, d = DB_ROOT_INO, victim;
-	int gone, allocated;
+	unsigned changed;
+	int gone;
 
 	memset(w->buf, 'z', READ_MAX);
 	memset(&in, 0, sizeof(in));
@@ -308,16 +309,18 @@ static void change_new(struct walk *w, unsigned bs)
 		return;
 	check(db_write(w->db, f, 0, w->buf, 10000, 0, NULL));
 	check(db_write(w->db, f, (off_t) bs * 2 - 10, w->buf, 100,
-		       DB_KILL_CAPS_SUIDGID, &allocated));
+		       DB_KILL_CAPS_SUIDGID, &changed));
 	check(db_read(w->db, f, 0, READ_MAX, w->buf, DB_ATIME_RELATIME));
 	in.st_size = 3000;
 	check(db_setattr(w->db, f, &in, DB_SET_SIZE, &st));
 	check(db_setxattr(w->db, f, "user.fuzz", "v", 1, DB_XATTR_CREATE));
 	check(db_setxattr(w->db, f, "security.capability", w->buf, 20, 0));
-	check(db_fallocate(w->db, f, 0, 0, (off_t) bs * 3));
+	check(db_fallocate(w->db, f, 0, 0, (off_t) bs * 3,
+			   DB_KILL_CAPS_SUIDGID | DB_KILL_SGID, &changed));
 	check(db_fallocate(w->db, f, DB_FALLOC_KEEP_SIZE | DB_FALLOC_PUNCH_HOLE,
-			   100, bs));
-	check(db_copy_range(w->db, f, 0, f, (off_t) bs * 4, 5000));
+			   100, bs, 0, NULL));
+	check(db_copy_range(w->db, f, 0, f, (off_t) bs * 4, 5000,
+			    DB_KILL_CAPS_SUIDGID, &changed));
 	check(db_link(w->db, f, DB_ROOT_INO, "fuzz.l", &st));
 	check(db_sync(w->db));
 	check(db_rename(w->db, d, "fuzz.f", DB_ROOT_INO, "fuzz.l", 0, &victim,
@@ -349,7 +352,7 @@ static void change_found(struct walk *w, ino_t d)
 				 &st));
 		check(db_removexattr(w->db, w->file.ino, "user.tag"));
 		check(db_copy_range(w->db, w->file.ino, 0, w->file.ino, 4096,
-				    10000));
+				    10000, 0, NULL));
 	}
 	if (w->dir.ino) {
 		check(db_rename(w->db, w->dir.parent, w->dir.name, d, "moved",
