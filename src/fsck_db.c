@@ -769,7 +769,7 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t ino = sqlite3_column_int64(s, 0);
 		int64_t b = sqlite3_column_int64(s, 1);
-		int64_t len = sqlite3_column_int64(s, 2), start, keep;
+		int64_t len = sqlite3_column_int64(s, 2), start, end, keep;
 		struct fi *fi = fi_find(f, ino);
 
 		if (!final)
@@ -786,8 +786,10 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		if (fi->gone)
 			continue;
+		/* the last byte a file can hold is at INT64_MAX - 1 (the
+		 * largest size is INT64_MAX, the kernel's MAX_LFS_FILESIZE) */
 		if (!S_ISREG((mode_t) fi->mode) || b < 0 ||
-		    b > (INT64_MAX - bs) / bs) {
+		    b > (INT64_MAX - 1) / bs) {
 			if (!final)
 				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
 					"inode %lld: data block %lld %s; "
@@ -811,8 +813,10 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		start = b * bs;
 		if (!final) {
-			if (start + len > fi->maxend)
-				fi->maxend = start + len;
+			/* what lies past INT64_MAX is cut in the final pass */
+			end = len > INT64_MAX - start ? INT64_MAX : start + len;
+			if (end > fi->maxend)
+				fi->maxend = end;
 			continue;
 		}
 		keep = fi->size - start < len ? fi->size - start : len;
