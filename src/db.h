@@ -61,7 +61,9 @@ int db_close(struct db *db);
 /*
  * Creates a new, empty filesystem in path (which must not exist) from the
  * built-in copy of schema.sql, with block_size bytes per data block and
- * SQLite pages of page_size bytes.  Used by the unit tests.
+ * SQLite pages of page_size bytes.  Returns 0, or -errno saying why the
+ * file could not be made (-EEXIST, -EACCES, -EROFS, -ENOSPC...), leaving
+ * nothing behind.
  */
 int db_mkfs(const char *path, unsigned block_size, unsigned page_size);
 

@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "db_sqlite.h"
 
 enum fsck_stmt {
 	F_INTEGRITY,
@@ -416,19 +417,14 @@ int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 		return -ENOMEM;
 	f->repair = repair;
 	f->path = strdup(path);
-	rc = sqlite3_open_v2(
-		path, &f->conn,
-		(repair ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			SQLITE_OPEN_EXRESCODE,
-		NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errsz, "cannot open: %s",
-			 f->conn ? sqlite3_errmsg(f->conn)
-				 : sqlite3_errstr(rc));
+	/* hardened as the daemon's connection: stored triggers and views
+	 * never run */
+	rc = db_sqlite_open(path, repair ? 0 : DB_OPEN_READONLY, &f->conn, err,
+			    errsz);
+	if (rc < 0) {
 		fsck_close(f);
-		return -EACCES;
+		return rc;
 	}
-	sqlite3_busy_timeout(f->conn, 1000);
 	/* repairs go through invalid states (a row may violate two CHECKs
 	 * and is fixed one column at a time), and the CHECKs (sizes, link
 	 * counts, stored bytes) are fsck's own checks, so integrity_check
@@ -799,6 +795,17 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 						? "beyond any file size"
 						: "in a file that is not a "
 						  "regular file");
+			continue;
+		}
+		if (len > DB_SQLITE_MAX_LENGTH) {
+			/* more than a connection reads, so it cannot be cut */
+			if (!final)
+				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+					"inode %lld: data block %lld holds "
+					"%lld bytes, more than can be read; "
+					"deleted",
+					(long long) ino, (long long) b,
+					(long long) len);
 			continue;
 		}
 		if (len > bs) {
