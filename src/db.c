@@ -2493,8 +2493,11 @@ static int companion_used(const char *path, const char *suffix)
 	return used;
 }
 
-/* The hardening of db_sqlite.h, on a connection just opened. */
-static void harden(sqlite3 *conn, int flags)
+/*
+ * The hardening of db_sqlite.h, on a connection just opened.  Returns
+ * SQLITE_OK, or the code of a setting the library refused.
+ */
+static int harden(sqlite3 *conn, int flags)
 {
 	static const int off[] = {
 		SQLITE_DBCONFIG_ENABLE_VIEW,
@@ -2503,12 +2506,18 @@ static void harden(sqlite3 *conn, int flags)
 		SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER,
 	};
 	size_t i;
+	int rc = SQLITE_OK;
 
-	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
-		sqlite3_db_config(conn, off[i], 0, NULL);
-	sqlite3_db_config(conn, SQLITE_DBCONFIG_ENABLE_TRIGGER,
-			  !!(flags & DB_OPEN_TRIGGERS), NULL);
-	sqlite3_db_config(conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	for (i = 0; i < sizeof(off) / sizeof(off[0]) && rc == SQLITE_OK; i++)
+		rc = sqlite3_db_config(conn, off[i], 0, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(conn, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+				       !!(flags & DB_OPEN_TRIGGERS), NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(conn, SQLITE_DBCONFIG_DEFENSIVE, 1,
+				       NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	sqlite3_limit(conn, SQLITE_LIMIT_LENGTH, DB_SQLITE_MAX_LENGTH);
 	sqlite3_limit(conn, SQLITE_LIMIT_SQL_LENGTH, 1024 * 1024);
 	sqlite3_limit(conn, SQLITE_LIMIT_ATTACHED, 0);
@@ -2517,6 +2526,7 @@ static void harden(sqlite3 *conn, int flags)
 		     NULL, NULL, NULL);
 	sqlite3_busy_timeout(conn, 5000);
 	sqlite3_extended_result_codes(conn, 1);
+	return SQLITE_OK;
 }
 
 /* One attempt of db_sqlite_open() with SQLite's open flags oflags. */
@@ -2536,9 +2546,17 @@ static int sqlite_open(const char *name, int oflags, int flags, sqlite3 **out,
 		sqlite3_close(conn);
 		return e ? -e : -EACCES;
 	}
-	harden(conn, flags);
-	if (oflags & SQLITE_OPEN_READWRITE && flags & DB_OPEN_READONLY)
-		sqlite3_exec(conn, "PRAGMA query_only = ON", NULL, NULL, NULL);
+	rc = harden(conn, flags);
+	if (rc == SQLITE_OK && oflags & SQLITE_OPEN_READWRITE &&
+	    flags & DB_OPEN_READONLY)
+		rc = sqlite3_exec(conn, "PRAGMA query_only = ON", NULL, NULL,
+				  NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot set the connection up: %s",
+			sqlite3_errstr(rc));
+		sqlite3_close(conn);
+		return -ENOTSUP;
+	}
 	rc = flags & DB_SQLITE_CREATE ? 0 : check_format(conn, err, errsz);
 	if (rc < 0) {
 		sqlite3_close(conn);

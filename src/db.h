@@ -44,8 +44,9 @@ struct db;
 			    * use them to make an operation fail midway) */
 
 /*
- * Opens the filesystem in path and checks it is a sqlitefs database of a
- * format this build knows.  On failure returns -errno and writes a one-line
+ * Opens the filesystem in path, through db_sqlite_open() (db_sqlite.h: no
+ * trigger or view stored in the file runs), and checks it is a sqlitefs
+ * database of a format this build knows.  On failure returns -errno and writes a one-line
  * reason (lowercase, no "sqlitefs:" prefix) into err; the file is left as
  * it was.  -ENOENT: missing; -EINVAL: not SQLite, another application's
  * database or a damaged one; -EPROTO: a newer format; -EBUSY: opening
