@@ -19,6 +19,7 @@
  * inode.stored is the sum of the lengths of the inode's rows.
  */
 #include "db.h"
+#include "db_sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2448,33 +2449,6 @@ static int db_configure(struct db *db, int flags, char *err, size_t errsz)
 }
 
 /*
- * Opens the connection of db and checks the format.  A database file is
- * code as well as data: a trigger stored in it runs with every change,
- * and one that loops would hang the daemon.  sqlitefs makes none, so
- * triggers are off (unless DB_OPEN_TRIGGERS), and so is everything
- * SQLite's "defensive" mode refuses.
- */
-static int connect(struct db *db, const char *name, int oflags, int flags,
-		   char *err, size_t errsz)
-{
-	int rc = sqlite3_open_v2(name, &db->conn, oflags, NULL);
-
-	if (rc != SQLITE_OK) {
-		set_err(err, errsz, "cannot open: %s",
-			db->conn ? sqlite3_errmsg(db->conn)
-				 : sqlite3_errstr(rc));
-		return -EACCES;
-	}
-	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER,
-			  !!(flags & DB_OPEN_TRIGGERS), NULL);
-	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_busy_timeout(db->conn, 5000);
-	sqlite3_extended_result_codes(db->conn, 1);
-	return check_format(db->conn, err, errsz);
-}
-
-/*
  * Begins the first batch, which takes SQLite's write lock for as long as
  * the daemon serves (see commit_locked()).  If another program holds it,
  * that is refused here, after the busy timeout: mounted without it, every
@@ -2543,17 +2517,142 @@ static char *immutable_uri(const char *path)
 	return uri;
 }
 
+/* Whether path + suffix exists and holds something (WAL frames to read,
+ * a journal to roll back). */
+static int companion_used(const char *path, const char *suffix)
+{
+	struct stat st;
+	char *name;
+	int used;
+
+	if (asprintf(&name, "%s%s", path, suffix) < 0)
+		return 1;
+	used = stat(name, &st) == 0 && st.st_size > 0;
+	free(name);
+	return used;
+}
+
+/*
+ * The hardening of db_sqlite.h, on a connection just opened.  Returns
+ * SQLITE_OK, or the code of a setting the library refused.
+ */
+static int harden(sqlite3 *conn, int flags)
+{
+	static const int off[] = {
+		SQLITE_DBCONFIG_ENABLE_VIEW,
+		SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+		SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION,
+		SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER,
+	};
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; i < sizeof(off) / sizeof(off[0]) && rc == SQLITE_OK; i++)
+		rc = sqlite3_db_config(conn, off[i], 0, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(conn, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+				       !!(flags & DB_OPEN_TRIGGERS), NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(conn, SQLITE_DBCONFIG_DEFENSIVE, 1,
+				       NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_limit(conn, SQLITE_LIMIT_LENGTH, DB_SQLITE_MAX_LENGTH);
+	sqlite3_limit(conn, SQLITE_LIMIT_SQL_LENGTH, 1024 * 1024);
+	sqlite3_limit(conn, SQLITE_LIMIT_ATTACHED, 0);
+	/* neither reads the file: a failure here shows in check_format() */
+	sqlite3_exec(conn, "PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0",
+		     NULL, NULL, NULL);
+	sqlite3_busy_timeout(conn, 5000);
+	sqlite3_extended_result_codes(conn, 1);
+	return SQLITE_OK;
+}
+
+/* One attempt of db_sqlite_open() with SQLite's open flags oflags. */
+static int sqlite_open(const char *name, int oflags, int flags, sqlite3 **out,
+		       char *err, size_t errsz)
+{
+	sqlite3 *conn = NULL;
+	int rc = sqlite3_open_v2(
+		name, &conn,
+		oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+
+	if (rc != SQLITE_OK) {
+		int e = conn ? sqlite3_system_errno(conn) : 0;
+
+		set_err(err, errsz, "cannot open: %s",
+			e ? strerror(e) : sqlite3_errstr(rc));
+		sqlite3_close(conn);
+		return e ? -e : -EACCES;
+	}
+	rc = harden(conn, flags);
+	if (rc == SQLITE_OK && oflags & SQLITE_OPEN_READWRITE &&
+	    flags & DB_OPEN_READONLY)
+		rc = sqlite3_exec(conn, "PRAGMA query_only = ON", NULL, NULL,
+				  NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot set the connection up: %s",
+			sqlite3_errstr(rc));
+		sqlite3_close(conn);
+		return -ENOTSUP;
+	}
+	rc = flags & DB_SQLITE_CREATE ? 0 : check_format(conn, err, errsz);
+	if (rc < 0) {
+		sqlite3_close(conn);
+		return rc;
+	}
+	*out = conn;
+	return 0;
+}
+
+int db_sqlite_open(const char *path, int flags, sqlite3 **out, char *err,
+		   size_t errsz)
+{
+	int readonly = !!(flags & DB_OPEN_READONLY), oflags, rc, fd;
+
+	*out = NULL;
+	if (flags & DB_SQLITE_CREATE) {
+		/* made here, for the reason if it cannot be: SQLite, refused
+		 * a new file, would retry read-only and say ENOENT */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			set_err(err, errsz, "%s", strerror(errno));
+			return -errno;
+		}
+		close(fd);
+	} else if (access(path, F_OK) < 0) {
+		set_err(err, errsz, "%s", strerror(errno));
+		return -errno;
+	}
+	/* read-only without WAL content: opened for writing (SQLite falls
+	 * back to reading if it cannot write) with every write refused, so
+	 * that closing removes the -wal and -shm it makes */
+	oflags = readonly && (companion_used(path, "-wal") ||
+			      companion_used(path, "-journal"))
+			 ? SQLITE_OPEN_READONLY
+			 : SQLITE_OPEN_READWRITE;
+	rc = sqlite_open(path, oflags, flags, out, err, errsz);
+	if ((rc == -EIO || rc == -EACCES) && readonly && !wal_possible(path)) {
+		/* a clean WAL database where no -shm can be made: read it as
+		 * an immutable file (the caller's flock keeps daemons off) */
+		char *uri = immutable_uri(path);
+
+		rc = uri ? sqlite_open(uri,
+				       SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+				       flags, out, err, errsz)
+			 : -ENOMEM;
+		free(uri);
+	}
+	return rc;
+}
+
 int db_open(const char *path, int flags, struct db **out, char *err,
 	    size_t errsz)
 {
 	struct db *db;
-	int oflags, rc;
+	int rc;
 
 	*out = NULL;
-	if (access(path, F_OK) < 0) {
-		set_err(err, errsz, "%s", strerror(errno));
-		return -errno;
-	}
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return -ENOMEM;
@@ -2561,21 +2660,8 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	db->readonly = !!(flags & DB_OPEN_READONLY);
 	db->names_all = db->lost_names_all = 1;
 	db->path = strdup(path);
-	oflags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-		 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	rc = connect(db, path, oflags, flags, err, errsz);
-	if (rc == -EIO && db->readonly && !wal_possible(path)) {
-		/* a clean WAL database where no -shm can be made: read it as
-		 * an immutable file (the caller's flock keeps daemons off) */
-		char *uri = immutable_uri(path);
-
-		sqlite3_close(db->conn);
-		db->conn = NULL;
-		rc = uri ? connect(db, uri, oflags | SQLITE_OPEN_URI, flags,
-				   err, errsz)
-			 : -ENOMEM;
-		free(uri);
-	}
+	rc = db_sqlite_open(path, flags & ~DB_SQLITE_CREATE, &db->conn, err,
+			    errsz);
 	if (rc == 0)
 		rc = db_configure(db, flags, err, errsz);
 	if (rc == 0)
@@ -2683,21 +2769,32 @@ static int views_install(sqlite3 *conn)
 	return rc;
 }
 
+/* The errno of a failed step of db_mkfs(). */
+static int mkfs_errno(sqlite3 *conn, int rc)
+{
+	int e = sqlite3_system_errno(conn);
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	}
+	return e > 0 ? -e : -EIO;
+}
+
 int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 {
 	sqlite3 *conn;
 	sqlite3_stmt *s;
-	char pragma[64];
+	char pragma[64], err[256];
 	int rc;
 
-	if (access(path, F_OK) == 0)
-		return -EEXIST;
-	rc = sqlite3_open_v2(path, &conn,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_close(conn);
-		return -EACCES;
-	}
+	rc = db_sqlite_open(path, DB_SQLITE_CREATE, &conn, err, sizeof(err));
+	if (rc < 0)
+		return rc;
 	snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %u", page_size);
 	rc = sqlite3_exec(conn, pragma, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
@@ -2711,7 +2808,8 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 					-1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, block_size);
-		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		sqlite3_finalize(s);
 	}
 	if (rc == SQLITE_OK)
@@ -2722,15 +2820,16 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size)
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, getuid());
 		sqlite3_bind_int64(s, 2, getgid());
-		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		sqlite3_finalize(s);
 	}
-	sqlite3_close(conn);
-	if (rc != SQLITE_OK) {
+	rc = rc == SQLITE_OK ? 0 : mkfs_errno(conn, rc);
+	if (sqlite3_close(conn) != SQLITE_OK && rc == 0)
+		rc = -EIO;
+	if (rc < 0)
 		unlink(path);
-		return -EIO;
-	}
-	return 0;
+	return rc;
 }
 
 int db_views_refresh(struct db *db)

@@ -44,8 +44,9 @@ struct db;
 			    * use them to make an operation fail midway) */
 
 /*
- * Opens the filesystem in path and checks it is a sqlitefs database of a
- * format this build knows.  On failure returns -errno and writes a one-line
+ * Opens the filesystem in path, through db_sqlite_open() (db_sqlite.h: no
+ * trigger or view stored in the file runs), and checks it is a sqlitefs
+ * database of a format this build knows.  On failure returns -errno and writes a one-line
  * reason (lowercase, no "sqlitefs:" prefix) into err; the file is left as
  * it was.  -ENOENT: missing; -EINVAL: not SQLite, another application's
  * database or a damaged one; -EPROTO: a newer format; -EBUSY: opening
@@ -61,7 +62,9 @@ int db_close(struct db *db);
 /*
  * Creates a new, empty filesystem in path (which must not exist) from the
  * built-in copy of schema.sql, with block_size bytes per data block and
- * SQLite pages of page_size bytes.  Used by the unit tests.
+ * SQLite pages of page_size bytes.  Returns 0, or -errno saying why the
+ * file could not be made (-EEXIST, -EACCES, -EROFS, -ENOSPC...), leaving
+ * nothing behind.
  */
 int db_mkfs(const char *path, unsigned block_size, unsigned page_size);
 

@@ -20,6 +20,7 @@
 
 #include "chan.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -75,18 +76,33 @@ static int ref(struct fs *fs, fuse_ino_t ino)
 	return rc;
 }
 
-/* Drops n counts of ino; deletes it if that was the last and it is doomed. */
+/*
+ * Drops n counts of ino; deletes it if that was the last and it is doomed.
+ * The kernel giving back more than it was counted as holding means a count
+ * was missed, and an inode may have been deleted while the kernel knew it:
+ * an assertion in debug builds (as libfuse's passthrough_ll has), an error
+ * logged in release builds.
+ */
 static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
 {
 	int drop_rows = 0;
+	uint64_t left;
 
 	pthread_mutex_lock(&fs->lock);
-	if (lookup_drop(fs->refs, ino, n) == 0 &&
+	left = lookup_drop(fs->refs, ino, n);
+	if ((left == 0 || left == LOOKUP_TOO_MANY) &&
 	    lookup_count(fs->doomed, ino)) {
 		lookup_drop(fs->doomed, ino, 1);
 		drop_rows = 1;
 	}
 	pthread_mutex_unlock(&fs->lock);
+	if (left == LOOKUP_TOO_MANY) {
+		fuse_log(FUSE_LOG_ERR,
+			 "sqlitefs: inode %llu: the kernel forgot %llu "
+			 "references, more than it was counted as holding\n",
+			 (unsigned long long) ino, (unsigned long long) n);
+		assert(!"a lookup count was missed");
+	}
 	if (drop_rows)
 		db_forget(fs->db, ino);
 }

@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "db_sqlite.h"
 
 enum fsck_stmt {
 	F_INTEGRITY,
@@ -416,19 +417,14 @@ int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 		return -ENOMEM;
 	f->repair = repair;
 	f->path = strdup(path);
-	rc = sqlite3_open_v2(
-		path, &f->conn,
-		(repair ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			SQLITE_OPEN_EXRESCODE,
-		NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errsz, "cannot open: %s",
-			 f->conn ? sqlite3_errmsg(f->conn)
-				 : sqlite3_errstr(rc));
+	/* hardened as the daemon's connection: stored triggers and views
+	 * never run */
+	rc = db_sqlite_open(path, repair ? 0 : DB_OPEN_READONLY, &f->conn, err,
+			    errsz);
+	if (rc < 0) {
 		fsck_close(f);
-		return -EACCES;
+		return rc;
 	}
-	sqlite3_busy_timeout(f->conn, 1000);
 	/* repairs go through invalid states (a row may violate two CHECKs
 	 * and is fixed one column at a time), and the CHECKs (sizes, link
 	 * counts, stored bytes) are fsck's own checks, so integrity_check
@@ -769,7 +765,7 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t ino = sqlite3_column_int64(s, 0);
 		int64_t b = sqlite3_column_int64(s, 1);
-		int64_t len = sqlite3_column_int64(s, 2), start, keep;
+		int64_t len = sqlite3_column_int64(s, 2), start, end, keep;
 		struct fi *fi = fi_find(f, ino);
 
 		if (!final)
@@ -786,8 +782,10 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		if (fi->gone)
 			continue;
+		/* the last byte a file can hold is at INT64_MAX - 1 (the
+		 * largest size is INT64_MAX, the kernel's MAX_LFS_FILESIZE) */
 		if (!S_ISREG((mode_t) fi->mode) || b < 0 ||
-		    b > (INT64_MAX - bs) / bs) {
+		    b > (INT64_MAX - 1) / bs) {
 			if (!final)
 				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
 					"inode %lld: data block %lld %s; "
@@ -797,6 +795,17 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 						? "beyond any file size"
 						: "in a file that is not a "
 						  "regular file");
+			continue;
+		}
+		if (len > DB_SQLITE_MAX_LENGTH) {
+			/* more than a connection reads, so it cannot be cut */
+			if (!final)
+				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+					"inode %lld: data block %lld holds "
+					"%lld bytes, more than can be read; "
+					"deleted",
+					(long long) ino, (long long) b,
+					(long long) len);
 			continue;
 		}
 		if (len > bs) {
@@ -811,8 +820,10 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		start = b * bs;
 		if (!final) {
-			if (start + len > fi->maxend)
-				fi->maxend = start + len;
+			/* what lies past INT64_MAX is cut in the final pass */
+			end = len > INT64_MAX - start ? INT64_MAX : start + len;
+			if (end > fi->maxend)
+				fi->maxend = end;
 			continue;
 		}
 		keep = fi->size - start < len ? fi->size - start : len;

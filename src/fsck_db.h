@@ -38,9 +38,10 @@ struct fsck_result {
 };
 
 /*
- * Opens the database in path for checking (read-only), or for repair
- * when repair is set, after db_open()'s checks of the format.  Returns 0,
- * or -errno with a one-line reason in err.
+ * Opens the database in path for checking (read-only, leaving no -wal or
+ * -shm behind), or for repair when repair is set, after db_open()'s checks
+ * of the format, through db_sqlite_open(): no trigger or view stored in
+ * the file runs.  Returns 0, or -errno with a one-line reason in err.
  */
 int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 	      size_t errsz);

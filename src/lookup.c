@@ -86,6 +86,8 @@ int lookup_add(struct lookup *t, uint64_t ino, uint64_t n)
 
 	if (ino == 0 || n == 0)
 		return 0;
+	if (n > LOOKUP_TOO_MANY - 1 - find(t, ino)->count)
+		return -EOVERFLOW;
 	if ((t->used + 1) * 2 > t->mask + 1 && grow(t) < 0)
 		return -ENOMEM;
 	s = find(t, ino);
@@ -124,16 +126,19 @@ static void remove_at(struct lookup *t, uint64_t i)
 uint64_t lookup_drop(struct lookup *t, uint64_t ino, uint64_t n)
 {
 	struct slot *s = find(t, ino);
+	int too_many = n > s->count;
 
+	if (n == 0)
+		return s->count;
 	if (!s->ino)
-		return 0;
+		return LOOKUP_TOO_MANY;
 	if (n < s->count) {
 		s->count -= n;
 		return s->count;
 	}
 	remove_at(t, (uint64_t) (s - t->slots));
 	t->used--;
-	return 0;
+	return too_many ? LOOKUP_TOO_MANY : 0;
 }
 
 uint64_t lookup_count(const struct lookup *t, uint64_t ino)

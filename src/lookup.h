@@ -19,12 +19,25 @@ struct lookup *lookup_new(void);
 
 void lookup_free(struct lookup *t);
 
-/* Adds n references to ino.  Returns 0 or -ENOMEM (nothing changed). */
+/*
+ * What lookup_drop() returns when ino held fewer references than it drops:
+ * the kernel and the table disagree.  No count reaches it.
+ */
+#define LOOKUP_TOO_MANY UINT64_MAX
+
+/*
+ * Adds n references to ino.  Returns 0, or -ENOMEM or -EOVERFLOW (the
+ * count would reach LOOKUP_TOO_MANY); nothing changed on failure.
+ */
 int lookup_add(struct lookup *t, uint64_t ino, uint64_t n);
 
 /*
- * Drops n references of ino (fewer if it has fewer) and returns the count
- * left; 0 means the kernel no longer knows the inode.
+ * Drops n references of ino and returns the count left; 0 means the kernel
+ * no longer knows the inode.  If ino held fewer than n (none, if unknown),
+ * it is forgotten all the same and LOOKUP_TOO_MANY is returned: the
+ * kernel gave back references it was never counted as having, so a count
+ * was missed somewhere, and the caller must say so (an inode may have been
+ * deleted while the kernel still knew it).
  */
 uint64_t lookup_drop(struct lookup *t, uint64_t ino, uint64_t n);
 

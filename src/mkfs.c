@@ -234,7 +234,7 @@ int main(int argc, char *argv[])
 	unsigned block_size = 65536, page_size = 16384;
 	const char *dir = NULL, *db;
 	char *copy, *db_dir, *base;
-	int force = 0, verbose = 0, opt, fd;
+	int force = 0, verbose = 0, opt, fd, rc;
 	struct stat st;
 
 	while ((opt = getopt(argc, argv, "b:p:d:fvh")) != -1) {
@@ -299,10 +299,9 @@ int main(int argc, char *argv[])
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	remove_tmp();
-	errno = 0;
-	if (db_mkfs(tmp[0], block_size, page_size) < 0)
-		die(1, "%s: cannot create the database%s%s", db,
-		    errno ? ": " : "", errno ? strerror(errno) : "");
+	rc = db_mkfs(tmp[0], block_size, page_size);
+	if (rc < 0)
+		die(1, "%s: cannot create the database: %s", db, strerror(-rc));
 	if (dir) {
 		base = strrchr(tmp[0], '/');
 		load(tmp[0], dir, db_dir, base ? base + 1 : tmp[0], verbose);

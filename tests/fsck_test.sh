@@ -221,6 +221,13 @@ damage root_typed_file "inode 1: a regular file holding entries" \
 	"UPDATE inode SET mode = 33188 WHERE ino = 1"
 damage root_untyped "inode 1: unknown file type" \
 	"UPDATE inode SET mode = 493 WHERE ino = 1"
+# a full block at the last block number: its end, 2^63, is past any size
+damage last_block_overflow "data block 2251799813685247 reaches past the end" \
+	"UPDATE inode SET size = 9223372036854775807 WHERE ino = $F;
+	INSERT INTO data VALUES ($F, 2251799813685247, zeroblob(4096))"
+# a row longer than SQLite may read (16 MiB) cannot be cut: deleted
+damage huge_block "data block 0 holds 20000000 bytes, more than can be read" \
+	"UPDATE data SET bytes = zeroblob(20000000) WHERE ino = $BIG AND block = 0"
 
 # a missing root is not repaired
 img=$dir/no_root.db

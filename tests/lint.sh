@@ -2,6 +2,8 @@
 # lint.sh - the layering rules of DESIGN.md, checked by grep
 #   only db.c and fsck_db.c (fsck's SQL) include <sqlite3.h>;
 #   db.c never includes <fuse_lowlevel.h>;
+#   every SQLite connection is opened by db_sqlite_open() (one call of
+#   sqlite3_open_v2, in db.c), which hardens it;
 #   handlers (fs_ops.c) build no SQL; sources are clang-format clean.
 set -u
 src=$1/src
@@ -14,6 +16,11 @@ for f in "$src"/*.c "$src"/*.h; do
 	   fi ;;
 	esac
 done
+opens=$(grep -o 'sqlite3_open[_a-z0-9]*(' "$src"/*.c | sort | uniq -c)
+if [ "$(echo "$opens" | awk '{print $1, $2}')" != "1 $src/db.c:sqlite3_open_v2(" ]; then
+	echo "lint: SQLite connections opened other than by db_sqlite_open():"
+	echo "$opens"; fail=1
+fi
 if grep -q 'fuse_lowlevel.h\|fuse_reply_' "$src/db.c"; then
 	echo "lint: db.c uses the FUSE API"; fail=1
 fi
