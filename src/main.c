@@ -98,9 +98,9 @@ static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
 }
 
 /*
- * Sends libfuse's and our log lines to syslog once daemonized, without
- * the "sqlitefs: " or "fuse: " prefix that the syslog tag replaces.  The
- * FUSE_LOG_* levels are syslog's.
+ * Sends libfuse's and our log lines to syslog once serving in the
+ * background, without the "sqlitefs: " or "fuse: " prefix that the syslog
+ * tag replaces.  The FUSE_LOG_* levels are syslog's.
  */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
