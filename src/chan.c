@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,17 +25,38 @@ static int64_t mono_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int chan_set_spin(struct chan *ch, int fd, int64_t spin_ns)
+int chan_setup(struct chan *ch, int fd, int64_t spin_ns)
 {
 	int fl = fcntl(fd, F_GETFL);
+	sigset_t term;
 
-	ch->spin_ns = 0;
-	if (spin_ns <= 0)
-		return 0;
+	sigemptyset(&term);
+	sigaddset(&term, SIGHUP);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGTERM);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	ch->spin_ns = spin_ns;
+	if (pthread_sigmask(SIG_BLOCK, &term, &ch->waitmask) != 0) {
+		fcntl(fd, F_SETFL, fl);
+		return -EINVAL;
+	}
+	ch->spin_ns = spin_ns > 0 ? spin_ns : 0;
+	ch->let_in = mono_ns();
+	ch->guard = 1;
 	return 0;
+}
+
+/*
+ * Runs the handlers of the signals that came while they were blocked.
+ * 0, or -1 with errno EINTR when one ran.
+ */
+static int let_signals_in(struct chan *ch, int64_t now)
+{
+	const struct timespec zero = {0, 0};
+
+	ch->let_in = now;
+	/* no descriptor: a pending signal always interrupts it */
+	return ppoll(NULL, 0, &zero, &ch->waitmask) < 0 ? -1 : 0;
 }
 
 /* Reads one request: polls first while they come quickly (see chan.h). */
@@ -43,14 +66,21 @@ static ssize_t wait_read(struct chan *ch, int fd, void *buf, size_t len)
 	int64_t start;
 	ssize_t n;
 
-	if (ch->spin_ns <= 0)
+	if (!ch->guard)
 		return read(fd, buf, len);
 	start = mono_ns();
+	if (start - ch->let_in >= CHAN_SIGNAL_NS &&
+	    let_signals_in(ch, start) < 0)
+		return -1; /* EINTR: the loop checks for exit */
+	/* sleeping anyway: do not ask first */
+	if (!ch->spin_ns && ppoll(&p, 1, NULL, &ch->waitmask) < 0)
+		return -1;
 	while ((n = read(fd, buf, len)) < 0 && errno == EAGAIN) {
 		if (ch->quick < 2 || mono_ns() - start >= ch->spin_ns) {
 			ch->quick = 0;
-			if (poll(&p, 1, -1) < 0)
-				return -1; /* EINTR: the loop checks for exit */
+			/* the signals' only way in: see chan.h */
+			if (ppoll(&p, 1, NULL, &ch->waitmask) < 0)
+				return -1;
 		} else {
 			sched_yield(); /* the sender may want this CPU */
 		}

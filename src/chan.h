@@ -19,10 +19,22 @@
  * polls /dev/fuse for up to spin_ns before it sleeps; once a request has
  * taken longer than that to come, it sleeps at once until one comes
  * quickly again.  An idle daemon uses no CPU.
+ *
+ * And it keeps the terminating signals from being lost.  libfuse's handler
+ * (fuse_set_signal_handlers) only sets the session's exit flag, which the
+ * loop tests before each read: a signal that came after that test, while
+ * polling or just before read(2) went to sleep, left the daemon asleep
+ * until the next request.  So SIGHUP, SIGINT and SIGTERM stay blocked in
+ * the loop's thread, and are let in only inside ppoll(2), atomically with
+ * the sleep: one that came earlier interrupts it at once.  Under a load
+ * that never lets the daemon sleep, they are let in at least every
+ * CHAN_SIGNAL_NS between requests.  They stay blocked to the end, so a
+ * second signal cannot cut the last commit short.
  */
 #ifndef CHAN_H
 #define CHAN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,16 +48,25 @@ struct chan {
 	int kill;	      /* the request being handled (WRITE, SETATTR)
 			       * asks to drop set-ID bits */
 	int64_t spin_ns;      /* poll this long for the next request, 0:
-			       * always sleep in read(2) */
+			       * always sleep */
 	int quick;	      /* requests in a row that came within
 			       * spin_ns, up to 2: poll when 2 */
+	int guard;	      /* signals blocked, fd non-blocking: wait
+			       * in ppoll; 0: plain read(2) */
+	sigset_t waitmask;    /* the signal mask while waiting */
+	int64_t let_in;	      /* last time signals were let in (ns) */
 };
 
+/* Let pending terminating signals in at least this often (ns) when busy */
+#define CHAN_SIGNAL_NS 1000000
+
 /*
- * Polls for up to spin_ns before sleeping (0: always sleeps), making fd
- * non-blocking for that.  0, or -errno (then it always sleeps).
+ * Sets how the loop waits on fd: polls for up to spin_ns before sleeping
+ * (0: always sleeps), makes fd non-blocking and blocks the terminating
+ * signals in the calling thread, which must be the loop's.  0, or -errno
+ * (then nothing is changed: plain blocking read(2), as libfuse does).
  */
-int chan_set_spin(struct chan *ch, int fd, int64_t spin_ns);
+int chan_setup(struct chan *ch, int fd, int64_t spin_ns);
 
 /*
  * read(2) of one request from fd, waiting as described above, noting what

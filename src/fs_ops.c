@@ -1104,8 +1104,8 @@ void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: cannot read /dev/fuse "
 				       "directly; writes will cost more\n");
-	else if (chan_set_spin(&fs->chan, fuse_session_fd(se),
-			       (int64_t) fs->cfg.spin_us * 1000) < 0)
+	else if (chan_setup(&fs->chan, fuse_session_fd(se),
+			    (int64_t) fs->cfg.spin_us * 1000) < 0)
 		fuse_log(FUSE_LOG_WARNING, "sqlitefs: cannot poll /dev/fuse; "
 					   "every request wakes the daemon\n");
 }

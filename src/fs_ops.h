@@ -29,7 +29,8 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg);
 
 /*
  * Gives fs the database it serves and the session it answers on, before
- * the session loop starts.
+ * the session loop starts, in the thread that will run the loop: it blocks
+ * the terminating signals there (see chan.h).
  */
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se);
 

@@ -6,9 +6,10 @@
  * mountpoint, a database that is missing, not ours, newer or in use) is
  * checked before the mount, with one line on stderr and a non-zero exit,
  * leaving the database as it was.  The database is opened for real only
- * after daemonizing (SQLite connections must not cross fork); a failure
- * there goes to syslog.  An flock(2) on the database file, held from the
- * first check to the exit, is what
+ * after going to the background (SQLite connections must not cross fork),
+ * and before the mount; the command returns only once the daemon serves,
+ * or has failed and said why on stderr.  An flock(2) on the database file,
+ * held from the first check to the exit, is what
  * keeps a second daemon off the same database.
  */
 #include "fs_ops.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -96,9 +98,9 @@ static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
 }
 
 /*
- * Sends libfuse's and our log lines to syslog once daemonized, without
- * the "sqlitefs: " or "fuse: " prefix that the syslog tag replaces.  The
- * FUSE_LOG_* levels are syslog's.
+ * Sends libfuse's and our log lines to syslog once serving in the
+ * background, without the "sqlitefs: " or "fuse: " prefix that the syslog
+ * tag replaces.  The FUSE_LOG_* levels are syslog's.
  */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -183,18 +185,107 @@ static void parse_args(struct fuse_args *args, struct options *o)
 	die("%s", err);
 }
 
-/* Mounts, daemonizes, opens the database and serves until unmounted. */
+/*
+ * Goes to the background: forks, and the parent waits until the child
+ * either tells it that it serves (ready()), then exits 0, or exits, then
+ * exits 1: the child said why on stderr, which it keeps until then.  The
+ * child gets a session of its own and keeps every descriptor, the flock on
+ * the database among them.  Returns, in the child, the descriptor to
+ * report on; -1 if there is no child.
+ */
+static int background(const char *database)
+{
+	int fds[2], st = 0;
+	pid_t pid;
+	char byte;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		fprintf(stderr, "sqlitefs: cannot go to the background: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sqlitefs: cannot go to the background: %s\n",
+			strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		setsid();
+		return fds[1];
+	}
+	close(fds[1]);
+	do
+		n = read(fds[0], &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		_exit(0);
+	/* the child failed: its mount is gone once it has exited */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "sqlitefs: %s: the daemon died of signal %d\n",
+			database, WTERMSIG(st));
+	_exit(1);
+}
+
+/*
+ * Tells the waiting parent that the mount serves (see background()); from
+ * then on messages go to syslog and the standard descriptors to /dev/null.
+ */
+static void ready(int fd)
+{
+	int null = open("/dev/null", O_RDWR);
+	char byte = 0;
+
+	openlog("sqlitefs", LOG_PID, LOG_DAEMON);
+	fuse_set_log_func(log_syslog);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (write(fd, &byte, 1) != 1) {
+		/* the parent is gone (killed): nobody left to tell */
+	}
+	close(fd);
+}
+
+/*
+ * Goes to the background unless -f, opens the database, mounts and serves
+ * until unmounted.  The database is opened before the mount, so that a
+ * database that cannot be opened is never mounted, and after the fork:
+ * SQLite connections must not cross it.
+ */
 static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 {
 	struct fuse_session *se;
 	struct db *db = NULL;
 	char err[512];
-	int rc = 1;
+	int rc, report = -1;
 
+	if (!o->cmdline.foreground) {
+		report = background(o->database);
+		if (report < 0)
+			return 1;
+	}
+	rc = db_open(o->database, o->ro ? DB_OPEN_READONLY : 0, &db, err,
+		     sizeof(err));
+	if (rc < 0) {
+		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: %s\n", o->database, err);
+		return 1;
+	}
+	rc = 1;
 	se = fuse_session_new(args, fs_lowlevel_ops(),
 			      sizeof(struct fuse_lowlevel_ops), fs);
 	if (!se)
-		return 1; /* libfuse said why */
+		goto out_close; /* libfuse said why */
 	if (fuse_set_signal_handlers(se) != 0) {
 		fprintf(stderr, "sqlitefs: cannot set signal handlers\n");
 		goto out_destroy;
@@ -202,20 +293,10 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	/* libfuse's absolute path: the daemon chdirs to / */
 	if (fuse_session_mount(se, o->cmdline.mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
-
-	if (!o->cmdline.foreground) {
-		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
-		fuse_set_log_func(log_syslog);
+	if (chdir("/") != 0) {
+		/* the database's path is absolute too: nothing depends on it */
 	}
-	fuse_daemonize(o->cmdline.foreground);
 
-	rc = db_open(o->database, o->ro ? DB_OPEN_READONLY : 0, &db, err,
-		     sizeof(err));
-	if (rc < 0) {
-		fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: %s\n", o->database, err);
-		rc = 1;
-		goto out_unmount;
-	}
 	db_set_cache(db, o->cache);
 	fs_attach(fs, db, se);
 	/* views are not the format: a database of an older mkfs gets ours */
@@ -229,19 +310,21 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 		fuse_log(FUSE_LOG_NOTICE,
 			 "sqlitefs: %s: removed %d orphaned inodes\n",
 			 o->database, rc);
+	if (report >= 0)
+		ready(report);
 
 	/* one thread: every request needs the database lock anyway, and the
 	 * multi-threaded loop's thread churn made an untar 4x slower */
 	rc = fuse_session_loop(se);
 	/* a terminating signal is a clean stop: the last commit follows */
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
-out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
 	fuse_session_destroy(se); /* runs fs_destroy: the last commit */
-	if (db && db_close(db) < 0)
+out_close:
+	if (db_close(db) < 0)
 		rc = 1;
 	return rc;
 }
@@ -270,7 +353,7 @@ int main(int argc, char *argv[])
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 
-	/* the database is attached after daemonizing: see serve() */
+	/* the database is attached once opened, after the fork: see serve() */
 	fs = fs_new(NULL, &cfg);
 	if (!fs)
 		die("out of memory");
