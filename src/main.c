@@ -7,10 +7,12 @@
  * checked before the mount, with one line on stderr and a non-zero exit,
  * leaving the database as it was.  The database is opened for real only
  * after daemonizing (SQLite connections must not cross fork); a failure
- * there goes to syslog.  An flock(2) on the database file, held from the
- * first check to the exit, is what
- * keeps a second daemon off the same database.
+ * there goes to syslog.  The locks of dblock.h on the database file, held
+ * from the first check to the exit, keep a second daemon off the same
+ * database; once unmounted, the daemon lets the "busy" one go, so that
+ * programs wait for its last commit instead of refusing.
  */
+#include "dblock.h"
 #include "fs_ops.h"
 #include "options.h"
 
@@ -23,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -112,14 +113,20 @@ static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 	syslog((int) level, "%s", p);
 }
 
+/* The descriptor holding the database's locks (dblock.h), kept to exit. */
+static int lock_fd = -1;
+
 /*
- * Opens the database file and takes the lock that keeps other sqlitefs
- * daemons (and fsck) off it.  Falls back to read-only, with a warning,
- * when the file cannot be written.  Returns the descriptor to keep open.
+ * Opens the database file and takes the locks that keep other sqlitefs
+ * daemons (and fsck) off it, after waiting for a daemon that is still
+ * finishing with it after its unmount.  Falls back to read-only, with a
+ * warning, when the file cannot be written.  Returns the descriptor to
+ * keep open.
  */
 static int lock_database(struct options *o)
 {
 	int fd = open(o->database, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	int rc;
 
 	if (fd < 0 && !o->ro &&
 	    (errno == EACCES || errno == EROFS || errno == EPERM)) {
@@ -137,12 +144,16 @@ static int lock_database(struct options *o)
 		    o->database, o->database);
 	if (fd < 0)
 		die("%s: %s", o->database, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			die("%s: already in use by another sqlitefs process",
-			    o->database);
-		die("%s: cannot lock: %s", o->database, strerror(errno));
-	}
+	rc = dblock_take(fd, o->database, "sqlitefs");
+	if (rc == -EBUSY)
+		die("%s: already in use by another sqlitefs process",
+		    o->database);
+	if (rc == -ETIMEDOUT)
+		die("%s: still in use by a sqlitefs process after %d s",
+		    o->database, DBLOCK_WAIT_SECONDS);
+	if (rc < 0)
+		die("%s: cannot lock: %s", o->database, strerror(-rc));
+	lock_fd = fd;
 	return fd;
 }
 
@@ -181,6 +192,16 @@ static void parse_args(struct fuse_args *args, struct options *o)
 		exit(0);
 	}
 	die("%s", err);
+}
+
+/*
+ * Once unmounted, before the last commit: programs waiting for the
+ * database now wait for this daemon's exit instead of refusing.
+ */
+static void unmounted(struct options *o)
+{
+	(void) o;
+	dblock_finishing(lock_fd);
 }
 
 /* Mounts, daemonizes, opens the database and serves until unmounted. */
@@ -237,6 +258,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
 out_unmount:
 	fuse_session_unmount(se);
+	unmounted(o);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
