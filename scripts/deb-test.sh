@@ -19,7 +19,7 @@ if dpkg-query -W -f='${Status}' sqlitefs 2>/dev/null | grep -q installed; then
 	exit 1
 fi
 need="debhelper dpkg-dev lintian fakeroot build-essential meson ninja-build \
-pkgconf python3 libfuse3-dev libsqlite3-dev fuse3 sqlite3 man-db"
+pkgconf python3 libfuse3-dev libsqlite3-dev libmount-dev fuse3 sqlite3 man-db"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

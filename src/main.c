@@ -15,6 +15,7 @@
 #include "dblock.h"
 #include "fs_ops.h"
 #include "options.h"
+#include "utab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,13 +195,25 @@ static void parse_args(struct fuse_args *args, struct options *o)
 	die("%s", err);
 }
 
+/* Once mounted: umount(8) is to run umount.fuse.sqlitefs (see utab.h). */
+static void mounted(struct options *o)
+{
+	int rc = utab_add(o->database, o->cmdline.mountpoint);
+
+	if (rc < 0)
+		fuse_log(FUSE_LOG_WARNING,
+			 "sqlitefs: %s: cannot record the mount in utab "
+			 "(umount will not wait for the last commit): %s\n",
+			 o->cmdline.mountpoint, strerror(-rc));
+}
+
 /*
  * Once unmounted, before the last commit: programs waiting for the
  * database now wait for this daemon's exit instead of refusing.
  */
 static void unmounted(struct options *o)
 {
-	(void) o;
+	utab_remove(o->cmdline.mountpoint);
 	dblock_finishing(lock_fd);
 }
 
@@ -223,6 +236,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	/* libfuse's absolute path: the daemon chdirs to / */
 	if (fuse_session_mount(se, o->cmdline.mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
+	mounted(o);
 
 	if (!o->cmdline.foreground) {
 		openlog("sqlitefs", LOG_PID, LOG_DAEMON);
