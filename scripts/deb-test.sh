@@ -19,7 +19,7 @@ if dpkg-query -W -f='${Status}' sqlitefs 2>/dev/null | grep -q installed; then
 	exit 1
 fi
 need="debhelper dpkg-dev lintian fakeroot build-essential meson ninja-build \
-pkgconf python3 libfuse3-dev libsqlite3-dev fuse3 sqlite3 man-db"
+pkgconf python3 libfuse3-dev libsqlite3-dev libmount-dev fuse3 sqlite3 man-db"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -63,10 +63,11 @@ lintian --info "$deb" || true
 step "installing"
 installed=1
 apt-get install -y -qq "$deb" >/dev/null
-for f in /usr/bin/sqlitefs /usr/sbin/mkfs.sqlitefs; do
+for f in /usr/bin/sqlitefs /usr/sbin/mkfs.sqlitefs /usr/sbin/fsck.sqlitefs \
+	/usr/sbin/umount.fuse.sqlitefs; do
 	[ -x "$f" ] || { step "FAIL: $f missing"; exit 1; }
 done
-man -w sqlitefs mkfs.sqlitefs
+man -w sqlitefs mkfs.sqlitefs fsck.sqlitefs umount.fuse.sqlitefs
 MANWIDTH=80 man sqlitefs 2>/dev/null | head -8
 
 step "mounting through fstab (mount -a -T $tmp/fstab)"
@@ -76,16 +77,21 @@ echo "$tmp/data.db $tmp/mnt fuse.sqlitefs noatime,commit=10,nofail 0 0" >"$tmp/f
 mount -a -T "$tmp/fstab"
 grep " $tmp/mnt " /proc/mounts
 echo "written through the package's daemon" >"$tmp/mnt/hello"
+# umount runs the installed umount.fuse.sqlitefs, which returns once the
+# daemon has exited: the database file alone holds the file at once
 umount "$tmp/mnt"
-flock -x -w 10 "$tmp/data.db" true # the daemon has exited
-got=$(sqlite3 "$tmp/data.db" "SELECT path, size FROM listing WHERE path = '/hello'")
+flock -n "$tmp/data.db" true || { step "FAIL: the daemon still runs after umount"; exit 1; }
+[ ! -s "$tmp/data.db-wal" ] || { step "FAIL: a -wal is left after umount"; exit 1; }
+cp "$tmp/data.db" "$tmp/copy.db"
+got=$(sqlite3 "$tmp/copy.db" "SELECT path, size FROM listing WHERE path = '/hello'")
 [ "$got" = "/hello|37" ] || { step "FAIL: stored: '$got'"; exit 1; }
-step "mounted, wrote, unmounted: $got"
+step "mounted, wrote, unmounted through umount.fuse.sqlitefs: $got"
 
 step "purging"
 dpkg --purge sqlitefs >/dev/null
 installed=0
 for f in /usr/bin/sqlitefs /usr/sbin/mkfs.sqlitefs \
+	/usr/sbin/umount.fuse.sqlitefs \
 	/usr/share/man/man8/sqlitefs.8.gz /usr/share/doc/sqlitefs; do
 	[ ! -e "$f" ] || { step "FAIL: $f left after purge"; exit 1; }
 done

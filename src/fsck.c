@@ -7,9 +7,11 @@
  * 8 operational error (a missing file, not a sqlitefs database, in use by
  * a mounted daemon, a repair that could not be written), 16 usage.
  * Without -y (or -p, -a) it only checks, opening the database read-only.
- * It takes the daemon's flock(2) on the database file, so it never runs on
- * a mounted filesystem and no mount starts while it runs.
+ * It takes the daemon's locks on the database file (dblock.h), so it never
+ * runs on a mounted filesystem and no mount starts while it runs; after an
+ * unmount it waits for the daemon's last commit.
  */
+#include "dblock.h"
 #include "fsck_db.h"
 
 #include <errno.h>
@@ -18,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define FSCK_OK 0
@@ -65,27 +66,36 @@ static void print_finding(void *ctx, enum fsck_kind kind, const char *msg)
 	}
 }
 
-/* Opens and locks path as the daemon does; exits 8 if that fails. */
+/*
+ * Opens and locks path as the daemon does, after waiting for a daemon
+ * finishing with it; exits 8 if that fails.
+ */
 static int lock_database(const char *path, int repair)
 {
 	int fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int rc;
 
 	if (fd < 0) {
 		fprintf(stderr, "fsck.sqlitefs: %s: %s\n", path,
 			strerror(errno));
 		exit(FSCK_OPERATIONAL);
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			fprintf(stderr,
-				"fsck.sqlitefs: %s: in use by a sqlitefs "
-				"daemon (mounted?); unmount it first\n",
-				path);
-		else
-			fprintf(stderr, "fsck.sqlitefs: %s: cannot lock: %s\n",
-				path, strerror(errno));
+	rc = dblock_take(fd, path, "fsck.sqlitefs");
+	if (rc == -EBUSY)
+		fprintf(stderr,
+			"fsck.sqlitefs: %s: in use by a sqlitefs "
+			"daemon (mounted?); unmount it first\n",
+			path);
+	else if (rc == -ETIMEDOUT)
+		fprintf(stderr,
+			"fsck.sqlitefs: %s: still in use by a sqlitefs "
+			"process after %d s\n",
+			path, DBLOCK_WAIT_SECONDS);
+	else if (rc < 0)
+		fprintf(stderr, "fsck.sqlitefs: %s: cannot lock: %s\n", path,
+			strerror(-rc));
+	if (rc < 0)
 		exit(FSCK_OPERATIONAL);
-	}
 	return fd;
 }
 

@@ -8,12 +8,16 @@
  * leaving the database as it was.  The database is opened for real only
  * after going to the background (SQLite connections must not cross fork),
  * and before the mount; the command returns only once the daemon serves,
- * or has failed and said why on stderr.  An flock(2) on the database file,
- * held from the first check to the exit, is what
- * keeps a second daemon off the same database.
+ * or has failed and said why on stderr.  The locks of dblock.h on the
+ * database file, held from the first check to the exit, keep a second
+ * daemon off the same database; once unmounted, the daemon lets the
+ * "busy" one go, so that programs wait for its last commit instead of
+ * refusing.
  */
+#include "dblock.h"
 #include "fs_ops.h"
 #include "options.h"
+#include "utab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -114,14 +117,20 @@ static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 	syslog((int) level, "%s", p);
 }
 
+/* The descriptor holding the database's locks (dblock.h), kept to exit. */
+static int lock_fd = -1;
+
 /*
- * Opens the database file and takes the lock that keeps other sqlitefs
- * daemons (and fsck) off it.  Falls back to read-only, with a warning,
- * when the file cannot be written.  Returns the descriptor to keep open.
+ * Opens the database file and takes the locks that keep other sqlitefs
+ * daemons (and fsck) off it, after waiting for a daemon that is still
+ * finishing with it after its unmount.  Falls back to read-only, with a
+ * warning, when the file cannot be written.  Returns the descriptor to
+ * keep open.
  */
 static int lock_database(struct options *o)
 {
 	int fd = open(o->database, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	int rc;
 
 	if (fd < 0 && !o->ro &&
 	    (errno == EACCES || errno == EROFS || errno == EPERM)) {
@@ -139,12 +148,16 @@ static int lock_database(struct options *o)
 		    o->database, o->database);
 	if (fd < 0)
 		die("%s: %s", o->database, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			die("%s: already in use by another sqlitefs process",
-			    o->database);
-		die("%s: cannot lock: %s", o->database, strerror(errno));
-	}
+	rc = dblock_take(fd, o->database, "sqlitefs");
+	if (rc == -EBUSY)
+		die("%s: already in use by another sqlitefs process",
+		    o->database);
+	if (rc == -ETIMEDOUT)
+		die("%s: still in use by a sqlitefs process after %d s",
+		    o->database, DBLOCK_WAIT_SECONDS);
+	if (rc < 0)
+		die("%s: cannot lock: %s", o->database, strerror(-rc));
+	lock_fd = fd;
 	return fd;
 }
 
@@ -184,6 +197,29 @@ static void parse_args(struct fuse_args *args, struct options *o)
 	}
 	die("%s", err);
 }
+
+/* Once mounted: umount(8) is to run umount.fuse.sqlitefs (see utab.h). */
+static void mounted(struct options *o)
+{
+	int rc = utab_add(o->database, o->cmdline.mountpoint);
+
+	if (rc < 0)
+		fuse_log(FUSE_LOG_WARNING,
+			 "sqlitefs: %s: cannot record the mount in utab "
+			 "(umount will not wait for the last commit): %s\n",
+			 o->cmdline.mountpoint, strerror(-rc));
+}
+
+/*
+ * Once unmounted, before the last commit: programs waiting for the
+ * database now wait for this daemon's exit instead of refusing.
+ */
+static void unmounted(struct options *o)
+{
+	utab_remove(o->cmdline.mountpoint);
+	dblock_finishing(lock_fd);
+}
+
 
 /*
  * Goes to the background: forks, and the parent waits until the child
@@ -293,6 +329,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	/* libfuse's absolute path: the daemon chdirs to / */
 	if (fuse_session_mount(se, o->cmdline.mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
+	mounted(o);
 	if (chdir("/") != 0) {
 		/* the database's path is absolute too: nothing depends on it */
 	}
@@ -319,6 +356,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	/* a terminating signal is a clean stop: the last commit follows */
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
 	fuse_session_unmount(se);
+	unmounted(o);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:

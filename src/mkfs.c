@@ -8,9 +8,11 @@
  * into place only when complete, so a failure, or an interrupt, leaves an
  * existing DATABASE as it was and nothing else behind.  An existing
  * DATABASE is replaced only with -f, and never while a sqlitefs daemon
- * holds it (the daemon's flock).
+ * serves it (the locks of dblock.h); one finishing after its unmount is
+ * waited for.
  */
 #include "db.h"
+#include "dblock.h"
 #include "load.h"
 
 #include <errno.h>
@@ -22,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,26 +142,33 @@ static void on_progress(void *ctx, const struct load_stats *st,
 	print_progress(p, st);
 }
 
-/* Refuses to replace db unless forced and no daemon is using it. */
-static void check_target(const char *db, int force)
+/*
+ * Refuses to replace db unless forced and no daemon is using it; waits
+ * for a daemon finishing with it after its unmount.  Returns a descriptor
+ * of the old db holding its locks (dblock.h) until the new one replaces
+ * it, or -1.
+ */
+static int check_target(const char *db, int force)
 {
 	struct stat st;
-	int fd;
+	int fd, rc;
 
 	if (lstat(db, &st) < 0) {
 		if (errno != ENOENT)
 			die(1, "%s: %s", db, strerror(errno));
-		return;
+		return -1;
 	}
 	if (!force)
 		die(1, "%s: already exists (use -f to overwrite)", db);
 	if (S_ISDIR(st.st_mode))
 		die(1, "%s: is a directory", db);
 	fd = open(db, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+	if (fd < 0)
+		return -1;
+	rc = dblock_take(fd, db, PROG);
+	if (rc == -EBUSY || rc == -ETIMEDOUT)
 		die(1, "%s: in use by a sqlitefs process, not overwritten", db);
-	if (fd >= 0)
-		close(fd);
+	return fd;
 }
 
 /*
@@ -234,7 +242,7 @@ int main(int argc, char *argv[])
 	unsigned block_size = 65536, page_size = 16384;
 	const char *dir = NULL, *db;
 	char *copy, *db_dir, *base;
-	int force = 0, verbose = 0, opt, fd, rc;
+	int force = 0, verbose = 0, opt, fd, lockfd, rc;
 	struct stat st;
 
 	while ((opt = getopt(argc, argv, "b:p:d:fvh")) != -1) {
@@ -287,7 +295,7 @@ int main(int argc, char *argv[])
 	db_dir = dirname(copy);
 	if (stat(db_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		die(1, "%s: no such directory", db_dir);
-	check_target(db, force);
+	lockfd = check_target(db, force);
 
 	if (snprintf(tmp[0], PATH_MAX, "%s.mkfs.%d", db, (int) getpid()) >=
 	    PATH_MAX)
@@ -311,6 +319,8 @@ int main(int argc, char *argv[])
 	if (rename(tmp[0], db) < 0)
 		die(1, "%s: %s", db, strerror(errno));
 	tmp[0][0] = '\0';
+	if (lockfd >= 0)
+		close(lockfd); /* the old file's locks */
 	fd = open(db_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd); /* the rename */

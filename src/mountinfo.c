@@ -1,0 +1,81 @@
+/*
+ * mountinfo.c - reading /proc/self/mountinfo (see mountinfo.h)
+ *
+ * A line: ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE SOURCE
+ * SUPER_OPTIONS, spaces, tabs, newlines and backslashes escaped as \ooo.
+ */
+#include "mountinfo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Decodes the octal escapes of s in place. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				       (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* The n-th (from 0) space-separated field of s, NUL-terminated in place. */
+static char *field(char *s, int n)
+{
+	char *end;
+
+	for (; n > 0 && s; n--) {
+		s = strchr(s, ' ');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return NULL;
+	end = strchr(s, ' ');
+	if (end)
+		*end = '\0';
+	return s;
+}
+
+int mountinfo_each(int (*fn)(const char *point, const char *type,
+			     const char *source, void *ctx),
+		   void *ctx)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *sep, *point, *type, *source;
+	size_t cap = 0;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		point = field(line, 4);
+		type = sep + 3;
+		source = strchr(type, ' ');
+		if (!point || !source)
+			continue;
+		*source++ = '\0';
+		source = field(source, 0);
+		unescape(point);
+		unescape(source);
+		rc = fn(point, type, source, ctx);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}

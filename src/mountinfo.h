@@ -1,0 +1,17 @@
+/*
+ * mountinfo.h - reading /proc/self/mountinfo
+ */
+#ifndef MOUNTINFO_H
+#define MOUNTINFO_H
+
+/*
+ * Calls fn with the mount point, the type and the source of each mount of
+ * /proc/self/mountinfo, in its order, with their octal escapes (\040)
+ * decoded, until fn returns non-zero.  Returns what fn returned last, or
+ * -errno when the file cannot be read.
+ */
+int mountinfo_each(int (*fn)(const char *point, const char *type,
+			     const char *source, void *ctx),
+		   void *ctx);
+
+#endif
