@@ -1530,11 +1530,8 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 		return rc;
 	if (mask & DB_SET_MODE)
 		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
-	if (mask & (DB_SET_UID | DB_SET_GID))
-		kill |= DB_KILL_CAPS;
-	if ((mask & DB_SET_UID && st->st_uid != in.uid) ||
-	    (mask & DB_SET_GID && st->st_gid != in.gid))
-		kill |= DB_KILL_SUIDGID; /* chown */
+	if (mask & (DB_SET_UID | DB_SET_GID)) /* chown, even to the same */
+		kill |= DB_KILL_CAPS_SUIDGID;
 	if (mask & DB_SET_KILL_SUIDGID)
 		kill |= DB_KILL_CAPS_SUIDGID;
 	if (mask & DB_SET_KILL_SGID)

@@ -196,8 +196,13 @@ int db_purge_orphans(struct db *db);
 /*
  * Changes the attributes of ino named by mask, taking values from in, and
  * fills out with the result.  ctime becomes now unless set explicitly; a
- * size change also sets mtime; chown of a non-directory clears setuid, and
- * setgid when group-executable, as ext4 does.
+ * size change also sets mtime.  DB_SET_UID or DB_SET_GID (a chown, even to
+ * the same owner) implies DB_SET_KILL_SUIDGID: as ext4 does for a caller
+ * with CAP_FSETID or in the file's group, the set-user-ID bit goes, and the
+ * set-group-ID bit when group-executable; DB_SET_KILL_SGID takes it from a
+ * file that is not, as the kernel does for a caller without either.  The
+ * caller picks these by the kernel's rules (fs_setattr()); a directory
+ * keeps its set-ID bits, whatever the mask.
  */
 int db_setattr(struct db *db, ino_t ino, const struct stat *in, unsigned mask,
 	       struct stat *out);

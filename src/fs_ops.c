@@ -306,8 +306,8 @@ static void fs_destroy(void *userdata)
 
 /* --- dropping privileges on write ------------------------------------- */
 
-/* Whether the caller of req holds CAP_FSETID (if /proc cannot say: is root). */
-static int caller_fsetid(fuse_req_t req)
+/* Whether the caller of req holds cap (if /proc cannot say: if it is root). */
+static int caller_capable(fuse_req_t req, int cap)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	unsigned long long caps;
@@ -321,7 +321,7 @@ static int caller_fsetid(fuse_req_t req)
 		return rc;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-			rc = !!(caps & (1ULL << CAP_FSETID));
+			rc = !!(caps & (1ULL << cap));
 			break;
 		}
 	fclose(f);
@@ -364,7 +364,7 @@ static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	if (fsetid == 1 || db_getattr(fs->db, ino, &st) < 0 ||
 	    !(st.st_mode & (S_ISUID | S_ISGID)))
 		return kill;
-	if (fsetid < 0 && caller_fsetid(req))
+	if (fsetid < 0 && caller_capable(req, CAP_FSETID))
 		return kill;
 	kill |= DB_KILL_SUIDGID;
 	if ((st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID &&
@@ -487,6 +487,50 @@ static unsigned setattr_mask(int to_set)
 	return mask;
 }
 
+/*
+ * Adds to *mask the DB_SET_KILL_* bits of a setattr of ino by the caller of
+ * req, where the daemon drops set-ID bits (FUSE_HANDLE_KILLPRIV_V2), by the
+ * kernel's rules as ext4 applies them (a directory keeps its bits: the
+ * kernel asks nothing for it, and db_setattr leaves them):
+ * - truncate by a caller without CAP_FSETID (the kernel's kill flag says
+ *   so): what a write drops;
+ * - chown with an owner or a group, even the same one (the kill flag says
+ *   so): the set-user-ID bit always, even by root; the set-group-ID bit
+ *   when group-executable, or when the caller has neither the file's group
+ *   nor CAP_FSETID (setattr_should_drop_sgid());
+ * - chown(path, -1, -1), which drops the same but comes without the flag
+ *   and without an owner: with the writeback cache it is the one setattr
+ *   carrying ctime alone.  Where the chmod this implies would be refused
+ *   (a caller neither owning the file nor holding CAP_FOWNER), -EPERM.
+ *   Without the writeback cache it carries nothing at all, as does the
+ *   setattr the kernel sends before a write (one by root too, which keeps
+ *   the bits), so there nothing is dropped: ext4 would.
+ * Returns 0 or -errno.
+ */
+static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+			int to_set, unsigned *mask)
+{
+	int chown_none = to_set == FUSE_SET_ATTR_CTIME && fs->writeback;
+	int chown = chown_none || (*mask & (DB_SET_UID | DB_SET_GID));
+	unsigned kill;
+	struct stat st;
+
+	if (!fs->chan.killpriv || !(fs->chan.kill || chown_none))
+		return 0;
+	kill = kill_mask(fs, req, ino, chown ? -1 : 0);
+	*mask |= DB_SET_KILL_SUIDGID;
+	if (kill & DB_KILL_SGID)
+		*mask |= DB_SET_KILL_SGID;
+	if (!chown_none || db_getattr(fs->db, ino, &st) < 0 ||
+	    S_ISDIR(st.st_mode) || fuse_req_ctx(req)->uid == st.st_uid)
+		return 0;
+	if (!(st.st_mode & S_ISUID) &&
+	    !((st.st_mode & S_ISGID) &&
+	      ((st.st_mode & S_IXGRP) || (kill & DB_KILL_SGID))))
+		return 0;
+	return caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
+}
+
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -496,16 +540,9 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	(void) fi;
-	/* the kernel asks for it on truncate by a caller without
-	 * CAP_FSETID, and on chown (where ext4 applies no group rule) */
-	if (fs->chan.killpriv && fs->chan.kill) {
-		mask |= DB_SET_KILL_SUIDGID;
-		if ((mask & DB_SET_SIZE) &&
-		    !(mask & (DB_SET_UID | DB_SET_GID)) &&
-		    (kill_mask(fs, req, ino, 0) & DB_KILL_SGID))
-			mask |= DB_SET_KILL_SGID;
-	}
-	rc = db_setattr(fs->db, ino, attr, mask, &st);
+	rc = setattr_kill(fs, req, ino, to_set, &mask);
+	if (rc == 0)
+		rc = db_setattr(fs->db, ino, attr, mask, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else

@@ -2014,6 +2014,24 @@ START_TEST(test_setattr_chown)
 	ck_assert_uint_eq(out.st_uid, 4000);
 	ck_assert_uint_eq(out.st_gid, 4001);
 	ck_assert_uint_eq(out.st_mode, S_IFDIR | 06755);
+
+	/* to the same owner too; DB_SET_KILL_SGID takes the locking bit */
+	in.st_mode = 06744;
+	ck_assert_int_eq(db_setattr(db, g, &in, DB_SET_MODE, &out), 0);
+	in.st_uid = out.st_uid;
+	ck_assert_int_eq(db_setattr(db, g, &in, DB_SET_UID, &out), 0);
+	ck_assert_uint_eq(out.st_mode, S_IFREG | 02744);
+	ck_assert_int_eq(
+		db_setattr(db, g, &in, DB_SET_GID | DB_SET_KILL_SGID, &out), 0);
+	ck_assert_uint_eq(out.st_mode, S_IFREG | 0744);
+	in.st_mode = 06755;
+	ck_assert_int_eq(db_setattr(db, d, &in, DB_SET_MODE, &out), 0);
+	ck_assert_int_eq(
+		db_setattr(db, d, &in,
+			   DB_SET_UID | DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID,
+			   &out),
+		0);
+	ck_assert_uint_eq(out.st_mode, S_IFDIR | 06755);
 }
 END_TEST
 
