@@ -220,7 +220,6 @@ static void unmounted(struct options *o)
 	dblock_finishing(lock_fd);
 }
 
-
 /*
  * Goes to the background: forks, and the parent waits until the child
  * either tells it that it serves (ready()), then exits 0, or exits, then
