@@ -242,6 +242,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
 			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |
 			     FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ATOMIC_O_TRUNC);
+	/*
+	 * An O_DIRECT write makes the kernel drop the cached pages of its
+	 * range once the write is done; but an asynchronous one (io_submit)
+	 * completes without that, and a buffered reader that filled a page
+	 * meanwhile keeps the old bytes (keep_cache).  Without async DIO
+	 * the kernel does every direct write synchronously, and drops them.
+	 */
+	conn->want &= ~(unsigned) FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
