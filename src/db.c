@@ -252,12 +252,24 @@ static int db_errno(struct db *db, int rc)
 	return -EIO;
 }
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Now, for a timestamp: the kernel's coarse clock (a tick, 1 to 10 ms),
+ * the one it stamps the writes of its writeback cache with.  A finer one
+ * would date a file's creation here after the kernel's mtime of a write
+ * that followed it, and relatime would take the first read for no
+ * access since the last change.
+ */
+static int64_t now_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME_COARSE);
 }
 
 static struct timespec ns_to_ts(int64_t ns)
@@ -1644,6 +1656,24 @@ int db_atime_due(const struct stat *st, enum db_atime policy)
 			 ts_to_ns(&st->st_ctim), policy, now_ns());
 }
 
+/*
+ * The atime of a read at now (now_ns()).  The kernel's coarse clock may
+ * stand up to a tick ahead of ours: it never goes back below a finer
+ * stamp some other filesystem handed out (multigrain timestamps).  A
+ * read after a change is never dated before it, as on ext4, unless the
+ * change is dated in the future (utimensat).
+ */
+static int64_t access_time(const struct inode *in, int64_t now)
+{
+	int64_t real = clock_ns(CLOCK_REALTIME), t = now;
+
+	if (in->mtime > t && in->mtime <= real)
+		t = in->mtime;
+	if (in->ctime > t && in->ctime <= real)
+		t = in->ctime;
+	return t;
+}
+
 ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 		enum db_atime policy)
 {
@@ -1672,7 +1702,7 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 		int r = inode_get(db, (int64_t) ino, &in);
 
 		if (r == 0) {
-			in.atime = now;
+			in.atime = access_time(&in, now);
 			r = inode_put(db, &in);
 		}
 		op_end(db, r);

@@ -12,9 +12,16 @@
  * "doomed"; its rows are deleted when the count reaches zero (db_forget).
  * Those still doomed at unmount are deleted by db_purge_orphans().
  *
- * Lock rules: fs->lock guards refs and doomed and is never held while
- * calling db_*.  It is taken inside db_readdir()'s callback, under the
- * database lock, so the order is: database lock, then fs->lock.
+ * Lock rules: fs->lock guards refs, doomed and writers and is never held
+ * while calling db_*.  It is taken inside db_readdir()'s callback, under
+ * the database lock, so the order is: database lock, then fs->lock.
+ * fs->seek_lock guards the seeker's queue and nests in nothing.
+ *
+ * Threads: the session loop runs every handler; the committer commits on
+ * a timer; the seeker answers SEEK_DATA and SEEK_HOLE on files the kernel
+ * may hold unwritten data of (see fs_lseek()).  Neither helper is ever
+ * waited for by the session loop: the kernel work they start (dropping
+ * names, writing back pages) needs the loop to answer requests.
  */
 #include "fs_ops.h"
 
@@ -26,6 +33,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +43,9 @@
 #include <time.h>
 
 #include "lookup.h"
+
+/* How long fs_drain() serves requests, at most. */
+#define FS_DRAIN_SECONDS 10
 
 /* The most one copy_file_range request copies. */
 #define FS_COPY_MAX ((size_t) 64 << 20)
@@ -47,7 +58,7 @@ struct fs {
 	int writeback;		 /* the kernel caches writes, and keeps
 				  * mtime and ctime of regular files */
 	struct fs_config cfg;
-	pthread_mutex_t lock;  /* guards refs and doomed */
+	pthread_mutex_t lock;  /* guards refs, doomed and writers */
 	struct lookup *refs;   /* kernel lookup count of each inode */
 	struct lookup *doomed; /* inodes with nlink 0, count 1 each */
 	pthread_t committer;   /* commits the batch every commit_interval */
@@ -57,6 +68,19 @@ struct fs {
 	int lost;     /* a batch was lost: the committer cleans caches */
 	int committer_running;
 	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
+
+	/* seeks that need a writeback first (see fs_lseek()) */
+	struct lookup *writers; /* open files that may write, by inode */
+	pthread_t seeker;
+	pthread_mutex_t seek_lock; /* guards what follows, with seek_wake */
+	pthread_cond_t seek_wake;
+	struct seek_job *jobs, **jobs_tail; /* first in, first answered */
+	unsigned seeks;			    /* queued or being answered */
+	int seek_stop;			    /* the seeker should exit */
+	int seeker_running;
+	int draining; /* fs_drain() runs: seeks are answered at once */
+	void *held;   /* a request read as the loop stopped (chan_read_cb()) */
+	size_t held_size;
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -236,20 +260,30 @@ static void *committer(void *arg)
 	return NULL;
 }
 
-/* Starts the committer with every signal blocked: they are the loop's. */
-static void start_committer(struct fs *fs)
+/* Starts a thread with every signal blocked: they are the loop's. */
+static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
+	int rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&fs->committer, NULL, committer, fs) == 0)
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void start_committer(struct fs *fs)
+{
+	if (spawn(&fs->committer, committer, fs) == 0)
 		fs->committer_running = 1;
 	else
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: no commit timer: changes "
 				       "are committed on fsync and unmount\n");
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
+
+static void *seeker(void *arg);
+static void stop_seeker(struct fs *fs);
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -261,6 +295,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
 			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |
 			     FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ATOMIC_O_TRUNC);
+	/*
+	 * An O_DIRECT write makes the kernel drop the cached pages of its
+	 * range once the write is done; but an asynchronous one (io_submit)
+	 * completes without that, and a buffered reader that filled a page
+	 * meanwhile keeps the old bytes (keep_cache).  Without async DIO
+	 * the kernel does every direct write synchronously, and drops them.
+	 */
+	conn->want &= ~(unsigned) FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
@@ -277,6 +319,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
+	if (!fs->cfg.readonly) {
+		if (spawn(&fs->seeker, seeker, fs) == 0)
+			fs->seeker_running = 1;
+		else
+			fuse_log(FUSE_LOG_ERR,
+				 "sqlitefs: no seek thread: SEEK_DATA may miss "
+				 "data not yet written back\n");
+	}
 }
 
 static void fs_destroy(void *userdata)
@@ -284,6 +334,7 @@ static void fs_destroy(void *userdata)
 	struct fs *fs = userdata;
 	int rc;
 
+	stop_seeker(fs);
 	if (fs->committer_running) {
 		pthread_mutex_lock(&fs->timer);
 		fs->stopping = 1;
@@ -669,6 +720,34 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 /* --- files ------------------------------------------------------------- */
 
+/*
+ * Counts open files that may write ino: the kernel may hold unwritten
+ * pages of it (the writeback cache, a shared mapping) until the last of
+ * them is released.  Returns 0 or -ENOMEM.
+ */
+static int writer_open(struct fs *fs, fuse_ino_t ino,
+		       const struct fuse_file_info *fi)
+{
+	int rc = 0;
+
+	if ((fi->flags & O_ACCMODE) == O_RDONLY || fs->cfg.readonly)
+		return 0;
+	pthread_mutex_lock(&fs->lock);
+	rc = lookup_add(fs->writers, ino, 1);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+static void writer_close(struct fs *fs, fuse_ino_t ino,
+			 const struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) == O_RDONLY || fs->cfg.readonly)
+		return;
+	pthread_mutex_lock(&fs->lock);
+	lookup_drop(fs->writers, ino, 1);
+	pthread_mutex_unlock(&fs->lock);
+}
+
 static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
@@ -685,10 +764,15 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fill_entry(fs, &st, &e);
 	fi->keep_cache = 1;
 	fi->fh = db_lost(fs->db);
-	if (ref(fs, e.ino) < 0)
+	if (ref(fs, e.ino) < 0) {
 		fuse_reply_err(req, ENOMEM);
-	else if (fuse_reply_create(req, &e, fi) != 0)
+	} else if (writer_open(fs, e.ino, fi) < 0) {
 		unref(fs, e.ino, 1);
+		fuse_reply_err(req, ENOMEM);
+	} else if (fuse_reply_create(req, &e, fi) != 0) {
+		writer_close(fs, e.ino, fi);
+		unref(fs, e.ino, 1);
+	}
 }
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -709,7 +793,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	    db_getattr(fs->db, ino, &st) == 0 &&
 	    db_atime_due(&st, fs->cfg.atime))
 		fi->keep_cache = 0;
-	fuse_reply_open(req, fi);
+	if (writer_open(fs, ino, fi) < 0)
+		fuse_reply_err(req, ENOMEM);
+	else if (fuse_reply_open(req, fi) != 0)
+		writer_close(fs, ino, fi);
 }
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -771,16 +858,16 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 }
 
 /*
- * release (and releasedir, left out): open files keep no state here, and
- * data is committed by fsync or the commit timer.  flush is left out too:
+ * release (and releasedir, left out): open files keep no state here but
+ * the count of writers, and data is committed by fsync or the commit
+ * timer.  flush is left out too:
  * libfuse answers ENOSYS, and the kernel stops sending it, a round trip
  * less per close (the writeback cache is still flushed on close).
  */
 static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	(void) ino;
-	(void) fi;
+	writer_close(fs_of(req), ino, fi);
 	fuse_reply_err(req, 0);
 }
 
@@ -818,17 +905,181 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	fuse_reply_err(req, open_err(fs, fi, -rc));
 }
 
-static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	off_t rc;
+/* --- SEEK_DATA and SEEK_HOLE ------------------------------------------- */
 
-	(void) fi;
-	rc = db_lseek(fs_of(req)->db, ino, off, whence);
+/* A seek the seeker answers. */
+struct seek_job {
+	struct seek_job *next;
+	fuse_req_t req;
+	fuse_ino_t ino;
+	off_t off;
+	int whence;
+};
+
+static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
+		       int whence)
+{
+	off_t rc = db_lseek(fs->db, ino, off, whence);
+
 	if (rc < 0)
 		fuse_reply_err(req, (int) -rc);
 	else
 		fuse_reply_lseek(req, rc);
+}
+
+/*
+ * Answers the queued seeks in order.  The kernel writes back its dirty
+ * pages of the file from the offset on when told to drop them (each is
+ * laundered: written and waited for), through write requests that the
+ * session loop serves; then the database holds every byte written.
+ */
+static void *seeker(void *arg)
+{
+	struct fs *fs = arg;
+	struct seek_job *job;
+	int stopping;
+
+	pthread_mutex_lock(&fs->seek_lock);
+	for (;;) {
+		while (!fs->jobs && !fs->seek_stop)
+			pthread_cond_wait(&fs->seek_wake, &fs->seek_lock);
+		job = fs->jobs;
+		if (!job)
+			break;
+		fs->jobs = job->next;
+		if (!fs->jobs)
+			fs->jobs_tail = &fs->jobs;
+		stopping = fs->seek_stop;
+		pthread_mutex_unlock(&fs->seek_lock);
+		if (!stopping)
+			fuse_lowlevel_notify_inval_inode(fs->se, job->ino,
+							 job->off, 0);
+		reply_seek(fs, job->req, job->ino, job->off, job->whence);
+		free(job);
+		pthread_mutex_lock(&fs->seek_lock);
+		fs->seeks--;
+	}
+	pthread_mutex_unlock(&fs->seek_lock);
+	return NULL;
+}
+
+static void stop_seeker(struct fs *fs)
+{
+	if (!fs->seeker_running)
+		return;
+	pthread_mutex_lock(&fs->seek_lock);
+	fs->seek_stop = 1;
+	pthread_cond_signal(&fs->seek_wake);
+	pthread_mutex_unlock(&fs->seek_lock);
+	pthread_join(fs->seeker, NULL);
+	fs->seeker_running = 0;
+}
+
+/* Hands the seek to the seeker; returns 0, or -1 to answer it here. */
+static int queue_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
+		      int whence)
+{
+	struct seek_job *job;
+
+	if (!fs->seeker_running || !fs->se || fs->draining)
+		return -1;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -1;
+	job->req = req;
+	job->ino = ino;
+	job->off = off;
+	job->whence = whence;
+	pthread_mutex_lock(&fs->seek_lock);
+	*fs->jobs_tail = job;
+	fs->jobs_tail = &job->next;
+	fs->seeks++;
+	pthread_cond_signal(&fs->seek_wake);
+	pthread_mutex_unlock(&fs->seek_lock);
+	return 0;
+}
+
+/*
+ * The kernel asks without writing back first: data in its writeback
+ * cache or in a written shared mapping is not in the database yet, and
+ * would be a hole here (or past the end).  A file nobody may write has
+ * no such pages: it is answered at once.  Otherwise the seeker has the
+ * kernel write them back first: it cannot be done here, since the kernel
+ * holds the file's lock until the answer comes and the write requests
+ * need this thread.
+ */
+static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	uint64_t writers;
+
+	(void) fi;
+	pthread_mutex_lock(&fs->lock);
+	writers = lookup_count(fs->writers, ino);
+	pthread_mutex_unlock(&fs->lock);
+	if (writers && off >= 0 &&
+	    (whence == SEEK_DATA || whence == SEEK_HOLE) &&
+	    queue_seek(fs, req, ino, off, whence) == 0)
+		return;
+	reply_seek(fs, req, ino, off, whence);
+}
+
+/* The seeks queued or being answered. */
+static unsigned seeks_pending(struct fs *fs)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&fs->seek_lock);
+	n = fs->seeks;
+	pthread_mutex_unlock(&fs->seek_lock);
+	return n;
+}
+
+void fs_drain(struct fs *fs, struct fuse_session *se)
+{
+	struct pollfd p = {.fd = fuse_session_fd(se), .events = POLLIN};
+	struct fuse_buf buf = {0};
+	struct timespec start, now;
+	int rc;
+
+	fs->draining = 1;
+	if (fs->held) {
+		struct fuse_buf held = {.mem = fs->held, .size = fs->held_size};
+
+		fuse_session_process_buf(se, &held);
+		free(fs->held);
+		fs->held = NULL;
+	}
+	if (!seeks_pending(fs))
+		goto out_free;
+	/* libfuse drops what it reads in an exited session; a second
+	 * signal exits it again, and ends this */
+	fuse_session_reset(se);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (seeks_pending(fs) && !fuse_session_exited(se)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= FS_DRAIN_SECONDS)
+			break;
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		rc = fuse_session_receive_buf(se, &buf);
+		if (rc == -EINTR || rc == -EAGAIN)
+			continue;
+		if (rc <= 0)
+			break; /* the kernel ended the connection */
+		fuse_session_process_buf(se, &buf);
+	}
+	fuse_session_exit(se);
+	if (seeks_pending(fs))
+		fuse_log(FUSE_LOG_ERR,
+			 "sqlitefs: %u seeks still wait for "
+			 "the kernel's writeback\n",
+			 seeks_pending(fs));
+out_free:
+	free(buf.mem);
+	free(fs->held); /* read by a second signal's loop: dropped */
+	fs->held = NULL;
 }
 
 static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
@@ -1101,11 +1352,15 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 	fs->cfg = *cfg;
 	fs->refs = lookup_new();
 	fs->doomed = lookup_new();
-	if (!fs->refs || !fs->doomed) {
+	fs->writers = lookup_new();
+	if (!fs->refs || !fs->doomed || !fs->writers) {
 		fs_free(fs);
 		return NULL;
 	}
+	fs->jobs_tail = &fs->jobs;
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->seek_lock, NULL);
+	pthread_cond_init(&fs->seek_wake, NULL);
 	pthread_mutex_init(&fs->timer, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -1116,7 +1371,24 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 
 static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
 {
-	return chan_read(&((struct fs *) userdata)->chan, fd, buf, len);
+	struct fs *fs = userdata;
+	ssize_t n = chan_read(&fs->chan, fd, buf, len);
+
+	/*
+	 * A signal stopped the loop while the request was read: libfuse
+	 * would drop it unanswered, and its sender (maybe the writeback a
+	 * seek waits for) would wait for ever.  fs_drain() answers it.
+	 */
+	if (n > 0 && fs->se && fuse_session_exited(fs->se) && !fs->held) {
+		fs->held = malloc((size_t) n);
+		if (fs->held) {
+			memcpy(fs->held, buf, (size_t) n);
+			fs->held_size = (size_t) n;
+			errno = EINTR;
+			return -1;
+		}
+	}
+	return n;
 }
 
 static ssize_t chan_writev_cb(int fd, struct iovec *iov, int count,
@@ -1153,5 +1425,6 @@ void fs_free(struct fs *fs)
 		return;
 	lookup_free(fs->refs);
 	lookup_free(fs->doomed);
+	lookup_free(fs->writers);
 	free(fs);
 }

@@ -34,6 +34,15 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg);
  */
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se);
 
+/*
+ * Call after the session loop returned, before unmounting: when a signal
+ * stopped the loop while a helper thread waits for the kernel (a seek
+ * waiting for pages to be written back), serves the requests it waits
+ * for, for 10 s at most.  Without it the helper, and so the unmount,
+ * would wait for ever.
+ */
+void fs_drain(struct fs *fs, struct fuse_session *se);
+
 /* Frees fs (not its db). */
 void fs_free(struct fs *fs);
 

@@ -2,7 +2,8 @@
  * options.c - the command line of sqlitefs, parsed without exiting
  *
  * Our -o options go into struct options; fstab-only ones (mount(8)'s and
- * systemd's) are dropped; everything else is left for libfuse, which
+ * systemd's) and standard ones that mean nothing here (nodiratime...) are
+ * dropped; everything else is left for libfuse, which
  * refuses what it does not know when a session is made with it here,
  * before anything is mounted or opened.  Every refusal is a one-line
  * reason for the caller to print; nothing here prints or exits.
@@ -75,6 +76,31 @@ static int fstab_only(const char *arg)
 	return 0;
 }
 
+/*
+ * Whether -o arg is a standard mount option (of ext4's, say) that means
+ * nothing here, so an fstab line copied from another filesystem mounts:
+ *  - nodiratime, diratime: reading a directory never updates its atime
+ *    (listings are cached by the kernel and never reach the daemon), as
+ *    if nodiratime were always given;
+ *  - lazytime, nolazytime: times are stored with the rest of the batch
+ *    (-o commit), never on their own;
+ *  - nomand: there are no mandatory locks (Linux removed them);
+ *  - iversion, noiversion: FUSE keeps no change counter for NFS.
+ */
+static int no_meaning(const char *arg)
+{
+	static const char *const words[] = {
+		"nodiratime", "diratime", "lazytime",	"nolazytime",
+		"nomand",     "iversion", "noiversion",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(arg, words[i]))
+			return 1;
+	return 0;
+}
+
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
 {
@@ -84,7 +110,7 @@ static int opt_proc(void *data, const char *arg, int key,
 	(void) outargs;
 	switch (key) {
 	case FUSE_OPT_KEY_OPT:
-		return !fstab_only(arg);
+		return !fstab_only(arg) && !no_meaning(arg);
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->database) {
 			o->database = strdup(arg);
