@@ -32,6 +32,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
+detach_outside_fuse_mounts
 q() { sqlite3 -batch "$1" "$2"; }
 mounted() { grep -q " $1 fuse.sqlitefs " /proc/mounts; }
 opts() { awk -v m="$1" '$2 == m { print $4 }' /proc/mounts; }

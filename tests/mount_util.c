@@ -115,6 +115,25 @@ int mnt_mount(struct mnt *m, const char *opts)
 	return -1;
 }
 
+/*
+ * Prints where each thread of a daemon that hangs waits (the kernel's
+ * stacks, root only), and whether a mount namespace still holds a copy
+ * of its mount (a copy keeps the connection open after the unmount).
+ */
+static void dump_stacks(pid_t pid)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for t in /proc/%d/task/*; do echo \"# thread $t:\"; "
+		 "sed 's/^/#   /' $t/stack 2>/dev/null; done >&2; "
+		 "for n in /proc/[0-9]*/ns/mnt; do readlink $n; done | "
+		 "sort | uniq -c | sed 's/^/# mount namespace: /' >&2",
+		 (int) pid);
+	if (run(cmd) != 0)
+		fprintf(stderr, "# cannot read the daemon's stacks\n");
+}
+
 int mnt_umount(struct mnt *m)
 {
 	char cmd[PATH_MAX + 64];
@@ -142,6 +161,7 @@ int mnt_umount(struct mnt *m)
 	if (rc != m->pid) {
 		fprintf(stderr,
 			"mount_util: daemon did not exit after unmount\n");
+		dump_stacks(m->pid);
 		kill(m->pid, SIGKILL);
 		waitpid(m->pid, &st, 0);
 		m->pid = 0;

@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
+detach_outside_fuse_mounts
 mounted() { grep -q " $mnt fuse.sqlitefs " /proc/mounts; }
 atime() { stat -c %X "$1"; }
 # Unmounts and waits until the daemon let go of the database (its flock).

@@ -48,6 +48,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
+detach_outside_fuse_mounts
 mounted() { grep -q " $mnt fuse.sqlitefs " /proc/mounts; }
 
 mkdir "$mnt" "$dir/mnt2" "$dir/user" "$dir/upper" "$dir/work" "$dir/want"
