@@ -1,5 +1,5 @@
 #!/bin/sh
-# sample-tree.sh - make the small tree the README's sqlite3 examples show
+# sample-tree.sh - make the small tree the sqlite3 examples of docs/sql.md show
 #   scripts/sample-tree.sh DIR    (DIR must not exist; owners need root)
 # Everything in it is fixed: contents, modes, owners, times, xattrs, so
 # that mkfs.sqlitefs -d DIR gives the same database every time.

@@ -10,7 +10,7 @@
  *
  * Work is batched: operations accumulate in one SQLite transaction (each
  * inside its own savepoint) that db_sync() commits.  The caller commits on
- * fsync, on unmount and on a timer (see DESIGN.md, durability contract).
+ * fsync, on unmount and on a timer (see docs/design.md, durability contract).
  *
  * Times are struct timespec as in struct stat; inode numbers are ino_t.
  */

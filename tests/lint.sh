@@ -1,5 +1,5 @@
 #!/bin/sh
-# lint.sh - the layering rules of DESIGN.md, checked by grep
+# lint.sh - the layering rules of docs/design.md, checked by grep
 #   only db.c and fsck_db.c (fsck's SQL) include <sqlite3.h>;
 #   db.c never includes <fuse_lowlevel.h>;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
