@@ -1,7 +1,8 @@
 /*
  * fsck_db.c - the checks and repairs of fsck.sqlitefs, in SQL
  *
- * The invariants checked are those of src/schema.sql and db.c:
+ * The invariants checked are those of src/schema.sql and the db layer
+ * (db.c and db_*.c, which list theirs at their heads):
  *  - SQLite's own: PRAGMA integrity_check and foreign_key_check;
  *  - every inode has a known type; a symlink has a target and its size is
  *    the target's length; no size is negative;
@@ -864,18 +865,10 @@ static void check_stored(struct fsck *f)
 	}
 }
 
-/* The namespaces db.c serves (see check_xattr_name() there). */
+/* Whether the len bytes of name are a name db_setxattr() takes. */
 static int xattr_name_ok(const char *name, int len)
 {
-	static const char *const ns[] = {"user.", "trusted.", "security."};
-	size_t i;
-
-	if (len > 255 || (int) strlen(name) != len)
-		return 0;
-	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (!strncmp(name, ns[i], strlen(ns[i])))
-			return len > (int) strlen(ns[i]);
-	return 0;
+	return (int) strlen(name) == len && db_check_xattr_name(name) == 0;
 }
 
 static int check_xattrs(struct fsck *f, char *err, size_t errsz)
