@@ -226,6 +226,12 @@ int inode_get(struct db *db, int64_t ino, struct inode *in);
 /* Stores every mutable field of in. */
 int inode_put(struct db *db, const struct inode *in);
 
+/*
+ * Stores new inode in (its times all in->ctime) under the next inode
+ * number, which in->ino gets, with symlink target unless NULL.
+ */
+int inode_new(struct db *db, struct inode *in, const char *target);
+
 /* Adds delta to the link count of ino and sets its ctime (and mtime). */
 int inode_touch(struct db *db, int64_t ino, int delta, int mtime, int64_t now);
 

@@ -186,6 +186,30 @@ int inode_put(struct db *db, const struct inode *in)
 	return run(db, s);
 }
 
+/*
+ * Stores new inode in (its times all in->ctime), with the next inode
+ * number, which in->ino gets, and symlink target unless NULL.
+ */
+int inode_new(struct db *db, struct inode *in, const char *target)
+{
+	sqlite3_stmt *s = stmt(db, S_INODE_NEW);
+
+	sqlite3_bind_int64(s, 1, in->mode);
+	sqlite3_bind_int64(s, 2, in->nlink);
+	sqlite3_bind_int64(s, 3, in->uid);
+	sqlite3_bind_int64(s, 4, in->gid);
+	sqlite3_bind_int64(s, 5, (int64_t) in->rdev);
+	sqlite3_bind_int64(s, 6, in->size);
+	sqlite3_bind_int64(s, 7, in->ctime);
+	if (target)
+		bind_bytes(s, 8, target, (size_t) in->size);
+	else
+		sqlite3_bind_null(s, 8);
+	in->ino = db->next_ino++;
+	sqlite3_bind_int64(s, 9, in->ino);
+	return run(db, s);
+}
+
 /* Adds delta to the link count of ino and sets its ctime (and mtime). */
 int inode_touch(struct db *db, int64_t ino, int delta, int mtime, int64_t now)
 {
@@ -256,24 +280,72 @@ int kill_priv(struct db *db, struct inode *in, unsigned kill)
 	return rc < 0 ? rc : in->mode != mode;
 }
 
-static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
-			  unsigned mask, struct stat *out)
+/*
+ * The set-ID rules of a setattr: what kill_priv() is to drop for mask.  A
+ * chown (DB_SET_UID or DB_SET_GID, even to the same owner) drops what a
+ * write by a caller with CAP_FSETID does; the caller adds the rest by the
+ * kernel's rules (DB_SET_KILL_SUIDGID, DB_SET_KILL_SGID: see db.h).
+ */
+static unsigned setattr_kill(unsigned mask)
 {
-	struct inode in;
-	int64_t now = now_ns();
 	unsigned kill = 0;
-	int rc = inode_get(db, ino, &in);
 
-	if (rc < 0)
-		return rc;
-	if (mask & DB_SET_MODE)
-		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
 	if (mask & (DB_SET_UID | DB_SET_GID)) /* chown, even to the same */
 		kill |= DB_KILL_CAPS_SUIDGID;
 	if (mask & DB_SET_KILL_SUIDGID)
 		kill |= DB_KILL_CAPS_SUIDGID;
 	if (mask & DB_SET_KILL_SGID)
 		kill |= DB_KILL_SGID;
+	return kill;
+}
+
+/* Cuts or extends regular file in to size, at now (truncate(2)). */
+static int setattr_size(struct db *db, struct inode *in, int64_t size,
+			int64_t now)
+{
+	int rc;
+
+	if (S_ISDIR(in->mode))
+		return -EISDIR;
+	if (!S_ISREG(in->mode))
+		return -EINVAL;
+	if (size < 0)
+		return -EINVAL;
+	rc = data_truncate(db, in, size);
+	if (rc < 0)
+		return rc;
+	in->size = size;
+	in->mtime = now;
+	return 0;
+}
+
+/* Sets the times of in that mask names; ctime is now unless set too. */
+static void setattr_times(struct inode *in, const struct stat *st,
+			  unsigned mask, int64_t now)
+{
+	if (mask & DB_SET_ATIME)
+		in->atime = ts_to_ns(&st->st_atim);
+	if (mask & DB_SET_ATIME_NOW)
+		in->atime = now;
+	if (mask & DB_SET_MTIME)
+		in->mtime = ts_to_ns(&st->st_mtim);
+	if (mask & DB_SET_MTIME_NOW)
+		in->mtime = now;
+	in->ctime = mask & DB_SET_CTIME ? ts_to_ns(&st->st_ctim) : now;
+}
+
+static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
+			  unsigned mask, struct stat *out)
+{
+	struct inode in;
+	int64_t now = now_ns();
+	unsigned kill = setattr_kill(mask);
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	if (mask & DB_SET_MODE)
+		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
 	/* more than one statement: the inode, and capabilities or blocks */
 	if ((mask & DB_SET_SIZE) || (db->has_caps && (kill & DB_KILL_CAPS)))
 		rc = op_savepoint(db);
@@ -286,27 +358,11 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 	if (mask & DB_SET_GID)
 		in.gid = st->st_gid;
 	if (mask & DB_SET_SIZE) {
-		if (S_ISDIR(in.mode))
-			return -EISDIR;
-		if (!S_ISREG(in.mode))
-			return -EINVAL;
-		if (st->st_size < 0)
-			return -EINVAL;
-		rc = data_truncate(db, &in, st->st_size);
+		rc = setattr_size(db, &in, st->st_size, now);
 		if (rc < 0)
 			return rc;
-		in.size = st->st_size;
-		in.mtime = now;
 	}
-	if (mask & DB_SET_ATIME)
-		in.atime = ts_to_ns(&st->st_atim);
-	if (mask & DB_SET_ATIME_NOW)
-		in.atime = now;
-	if (mask & DB_SET_MTIME)
-		in.mtime = ts_to_ns(&st->st_mtim);
-	if (mask & DB_SET_MTIME_NOW)
-		in.mtime = now;
-	in.ctime = mask & DB_SET_CTIME ? ts_to_ns(&st->st_ctim) : now;
+	setattr_times(&in, st, mask, now);
 	rc = inode_put(db, &in);
 	if (rc == 0)
 		inode_to_stat(db, &in, out);
