@@ -130,11 +130,34 @@ int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
 	return rc;
 }
 
+/*
+ * The attributes of a new inode made by cred in directory dir: in a
+ * set-group-ID directory the group, and for a directory the bit itself,
+ * come from dir.
+ */
+static void inode_init(struct inode *in, const struct inode *dir, mode_t mode,
+		       dev_t rdev, const char *target,
+		       const struct db_cred *cred, int64_t now)
+{
+	memset(in, 0, sizeof(*in));
+	in->mode = mode;
+	in->nlink = S_ISDIR(mode) ? 2 : 1;
+	in->uid = cred->uid;
+	in->gid = cred->gid;
+	if (dir->mode & S_ISGID) {
+		in->gid = dir->gid;
+		if (S_ISDIR(mode))
+			in->mode |= S_ISGID;
+	}
+	in->rdev = (S_ISCHR(mode) || S_ISBLK(mode)) ? rdev : 0;
+	in->size = target ? (int64_t) strlen(target) : 0;
+	in->atime = in->mtime = in->ctime = now;
+}
+
 static int mknod_locked(struct db *db, int64_t parent, const char *name,
 			mode_t mode, dev_t rdev, const char *target,
 			const struct db_cred *cred, struct stat *st)
 {
-	sqlite3_stmt *s = stmt(db, S_INODE_NEW);
 	struct inode dir, in;
 	int64_t now = now_ns(), id, ino;
 	int rc;
@@ -150,34 +173,8 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
 
-	memset(&in, 0, sizeof(in));
-	in.mode = mode;
-	in.nlink = S_ISDIR(mode) ? 2 : 1;
-	in.uid = cred->uid;
-	in.gid = cred->gid;
-	if (dir.mode & S_ISGID) {
-		in.gid = dir.gid;
-		if (S_ISDIR(mode))
-			in.mode |= S_ISGID;
-	}
-	in.rdev = (S_ISCHR(mode) || S_ISBLK(mode)) ? rdev : 0;
-	in.size = target ? (int64_t) strlen(target) : 0;
-	in.atime = in.mtime = in.ctime = now;
-
-	sqlite3_bind_int64(s, 1, in.mode);
-	sqlite3_bind_int64(s, 2, in.nlink);
-	sqlite3_bind_int64(s, 3, in.uid);
-	sqlite3_bind_int64(s, 4, in.gid);
-	sqlite3_bind_int64(s, 5, (int64_t) in.rdev);
-	sqlite3_bind_int64(s, 6, in.size);
-	sqlite3_bind_int64(s, 7, now);
-	if (target)
-		bind_bytes(s, 8, target, (size_t) in.size);
-	else
-		sqlite3_bind_null(s, 8);
-	in.ino = db->next_ino++;
-	sqlite3_bind_int64(s, 9, in.ino);
-	rc = run(db, s);
+	inode_init(&in, &dir, mode, rdev, target, cred, now);
+	rc = inode_new(db, &in, target);
 	if (rc < 0)
 		return rc;
 	rc = dentry_new(db, parent, name, in.ino);
@@ -391,6 +388,36 @@ static int rename_exchange(struct db *db, struct rename_side *a,
 	return rc;
 }
 
+/*
+ * Drops the name dst that the rename of src replaces, as rename(2) allows:
+ * a directory by a directory, and only when empty; anything else by
+ * anything but a directory.  *victim and *gone as db_rename() says.
+ */
+static int rename_replace(struct db *db, const struct rename_side *src,
+			  const struct rename_side *dst, int64_t now,
+			  ino_t *victim, int *gone)
+{
+	int sdir = S_ISDIR(src->in.mode), ddir = S_ISDIR(dst->in.mode);
+	int rc;
+
+	if (sdir && !ddir)
+		return -ENOTDIR;
+	if (!sdir && ddir)
+		return -EISDIR;
+	if (ddir) {
+		rc = dir_has_entry(db, dst->ino);
+		if (rc != 0)
+			return rc < 0 ? rc : -ENOTEMPTY;
+	}
+	rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
+	if (rc == 0)
+		rc = unlink_inode(db, dst->parent, dst->ino, now, gone);
+	if (rc < 0)
+		return rc;
+	*victim = (ino_t) dst->ino;
+	return 0;
+}
+
 static int rename_locked(struct db *db, struct rename_side *src,
 			 struct rename_side *dst, const char *newname,
 			 unsigned flags, ino_t *victim, int *gone)
@@ -410,23 +437,9 @@ static int rename_locked(struct db *db, struct rename_side *src,
 			return rc;
 	}
 	if (dst->ino) {
-		int ddir = S_ISDIR(dst->in.mode);
-
-		if (sdir && !ddir)
-			return -ENOTDIR;
-		if (!sdir && ddir)
-			return -EISDIR;
-		if (ddir) {
-			rc = dir_has_entry(db, dst->ino);
-			if (rc != 0)
-				return rc < 0 ? rc : -ENOTEMPTY;
-		}
-		rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
-		if (rc == 0)
-			rc = unlink_inode(db, dst->parent, dst->ino, now, gone);
+		rc = rename_replace(db, src, dst, now, victim, gone);
 		if (rc < 0)
 			return rc;
-		*victim = (ino_t) dst->ino;
 	}
 
 	sqlite3_bind_int64(s, 1, src->id);
