@@ -388,12 +388,38 @@ static int write_in_place(struct db *db, const struct inode *in, int64_t off,
 	return rc < 0 ? rc : 1;
 }
 
+/*
+ * The general write, within the operation's savepoint: drops what kill
+ * says, stores the blocks, then the inode with its new size and times
+ * (unless DB_KEEP_TIMES).  changed (may be NULL) as for db_write().
+ */
+static int write_blocks(struct db *db, struct inode *in, int64_t off,
+			const char *buf, size_t size, unsigned kill,
+			unsigned *changed)
+{
+	int64_t stored = in->stored;
+	int killed = 0, rc = op_savepoint(db);
+
+	if (rc == 0 && (kill & DB_KILL_CAPS_SUIDGID))
+		rc = killed = kill_priv(db, in, kill);
+	if (rc >= 0)
+		rc = data_write(db, in, off, buf, size);
+	if (rc == 0 && changed && in->stored != stored)
+		*changed |= DB_CHANGED_BLOCKS;
+	if (rc == 0 && changed && killed)
+		*changed |= DB_CHANGED_MODE;
+	if (rc == 0 && !(kill & DB_KEEP_TIMES))
+		in->mtime = in->ctime = now_ns();
+	if (rc == 0)
+		rc = inode_put(db, in);
+	return rc;
+}
+
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		 size_t size, unsigned kill, unsigned *changed)
 {
 	struct inode in;
-	int64_t rc, stored;
-	int killed = 0;
+	int64_t rc;
 
 	if (changed)
 		*changed = 0;
@@ -417,23 +443,8 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 		kill = kill & DB_KEEP_TIMES; /* nothing to drop */
 	if (rc == 0 && kill == DB_KEEP_TIMES)
 		rc = write_in_place(db, &in, off, buf, size);
-	if (rc != 1) { /* not done in place: the general way */
-		stored = rc == 0 ? in.stored : 0;
-		if (rc == 0)
-			rc = op_savepoint(db);
-		if (rc == 0 && (kill & DB_KILL_CAPS_SUIDGID))
-			rc = killed = kill_priv(db, &in, kill);
-		if (rc >= 0)
-			rc = data_write(db, &in, off, buf, size);
-		if (rc == 0 && changed && in.stored != stored)
-			*changed |= DB_CHANGED_BLOCKS;
-		if (rc == 0 && changed && killed)
-			*changed |= DB_CHANGED_MODE;
-		if (rc == 0 && !(kill & DB_KEEP_TIMES))
-			in.mtime = in.ctime = now_ns();
-		if (rc == 0)
-			rc = inode_put(db, &in);
-	}
+	if (rc == 0) /* not done in place: the general way */
+		rc = write_blocks(db, &in, off, buf, size, kill, changed);
 	if (rc >= 0)
 		rc = (int64_t) size;
 	return (ssize_t) op_end(db, rc);
@@ -545,39 +556,43 @@ int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 	return (int) op_end(db, rc);
 }
 
-/* The first offset >= off that is data (whence SEEK_DATA) or a hole. */
-static int64_t seek_locked(struct db *db, const struct inode *in, int64_t off,
-			   int whence)
+/* SEEK_DATA: the first offset >= off (below the size) in a stored block. */
+static int64_t seek_data(struct db *db, const struct inode *in, int64_t off)
 {
-	int64_t bs = db->block_size, b = off / bs, next = -1;
-	sqlite3_stmt *s;
+	int64_t bs = db->block_size, next = -1;
+	sqlite3_stmt *s = stmt(db, S_NEXT_BLOCK);
 	int rc;
 
-	if (off >= in->size)
+	sqlite3_bind_int64(s, 1, in->ino);
+	sqlite3_bind_int64(s, 2, off / bs);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		next = sqlite3_column_int64(s, 0);
+	rc = done(db, s, rc);
+	if (rc < 0)
+		return rc;
+	/* a block at or past EOF (damage) is not data: compared
+	 * as a block number, which cannot overflow */
+	if (next < 0 || next > (in->size - 1) / bs)
 		return -ENXIO;
-	if (whence == SEEK_DATA) {
-		s = stmt(db, S_NEXT_BLOCK);
-		sqlite3_bind_int64(s, 1, in->ino);
-		sqlite3_bind_int64(s, 2, b);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			next = sqlite3_column_int64(s, 0);
-		rc = done(db, s, rc);
-		if (rc < 0)
-			return rc;
-		/* a block at or past EOF (damage) is not data: compared
-		 * as a block number, which cannot overflow */
-		if (next < 0 || next > (in->size - 1) / bs)
-			return -ENXIO;
-		next *= bs;
-		return next > off ? next : off;
-	}
-	/* SEEK_HOLE: the first block from b on that is missing or short */
-	s = stmt(db, S_BLOCKS_LEN_RANGE);
+	next *= bs;
+	return next > off ? next : off;
+}
+
+/*
+ * SEEK_HOLE: the first offset >= off (below the size) in a missing block
+ * or past the bytes of a short one, else the size.
+ */
+static int64_t seek_hole(struct db *db, const struct inode *in, int64_t off)
+{
+	int64_t bs = db->block_size, b = off / bs, next = b;
+	sqlite3_stmt *s = stmt(db, S_BLOCKS_LEN_RANGE);
+	int rc;
+
+	/* the first block from b on that is missing or short */
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, b);
 	sqlite3_bind_int64(s, 3, blocks_ceil(in->size, bs));
-	next = b;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(s, 0) != next)
 			break;
@@ -612,8 +627,11 @@ off_t db_lseek(struct db *db, ino_t ino, off_t off, int whence)
 		return -ENXIO;
 	pthread_mutex_lock(&db->lock);
 	rc = inode_get(db, (int64_t) ino, &in);
-	if (rc == 0)
-		rc = seek_locked(db, &in, off, whence);
+	if (rc == 0 && off >= in.size)
+		rc = -ENXIO;
+	else if (rc == 0)
+		rc = whence == SEEK_DATA ? seek_data(db, &in, off)
+					 : seek_hole(db, &in, off);
 	pthread_mutex_unlock(&db->lock);
 	return (off_t) rc;
 }
