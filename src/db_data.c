@@ -19,6 +19,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+/* Largest file size: the kernel's MAX_LFS_FILESIZE. */
+#define DB_MAX_FILE_SIZE ((int64_t) INT64_MAX)
+
 /* --- blocks ------------------------------------------------------------ */
 
 /*

@@ -36,9 +36,10 @@
 
 #include <sqlite3.h>
 
-/* Largest file size: the kernel's MAX_LFS_FILESIZE. */
-#define DB_MAX_FILE_SIZE ((int64_t) INT64_MAX)
-
+/*
+ * The statements of stmt_sql[] (db.c), by what uses them: the batch, inode
+ * rows, names, blocks, xattrs, settings and capacity.
+ */
 enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,

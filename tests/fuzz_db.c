@@ -7,7 +7,7 @@
  * Each is written to a file named after this process (in /dev/shm, or
  * FUZZ_DIR; in a directory of the run's own in the standalone build)
  * that no connection has open; then comes what a mount does,
- * through the same db.c calls: the flock, the format check (db_open
+ * through the same db_* calls: the flock, the format check (db_open
  * with DB_OPEN_CHECK), db_open read-write, the views, the orphans; walks
  * the tree from the root with the calls the handlers make (readdir in
  * pieces, lookup, getattr, readlink, read, lseek, listxattr, getxattr);
