@@ -439,8 +439,8 @@ int db_forget(struct db *db, ino_t ino)
 
 	if (ino == DB_ROOT_INO)
 		return 0;
-	rc = op_begin_no_savepoint(
-		db); /* one DELETE; its cascades are part of it */
+	/* one DELETE, whose cascades are part of it: no savepoint */
+	rc = op_begin_no_savepoint(db);
 	if (rc < 0)
 		return rc == -EROFS ? 0 : rc;
 	s = stmt(db, S_INODE_DELETE);
