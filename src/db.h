@@ -2,6 +2,10 @@
  * db.h - the filesystem as SQLite tables: every statement, transaction and
  * block computation of sqlitefs
  *
+ * The one interface of the db layer, which db.c and db_*.c implement (what
+ * each owns: db_impl.h).  It speaks POSIX types only, and depends neither
+ * on SQLite's header nor on libfuse.
+ *
  * Contract shared by every function below unless it says otherwise:
  *  - returns 0 (or a count) on success and -errno on failure;
  *  - is atomic: on failure nothing in the database changed, on success the
@@ -35,6 +39,8 @@ struct db;
 #define DB_NAME_MAX 255
 /* Largest extended attribute value, in bytes. */
 #define DB_XATTR_SIZE_MAX 65536
+/* Longest extended attribute name, in bytes (the kernel's XATTR_NAME_MAX). */
+#define DB_XATTR_NAME_MAX 255
 
 /* Flags of db_open(). */
 #define DB_OPEN_READONLY 1 /* open read-only; writes fail with EROFS */
@@ -70,6 +76,14 @@ int db_mkfs(const char *path, unsigned block_size, unsigned page_size);
 
 /* The version of the SQLite library in use. */
 const char *db_sqlite_version(void);
+
+/*
+ * Sends the db layer's log lines (errors, each ending in a newline) to fn
+ * instead of stderr; NULL restores stderr.  Call it before any other db_*
+ * call: the db layer does not depend on libfuse, whose logging the daemon
+ * plugs in here.
+ */
+void db_set_log(void (*fn)(const char *line));
 
 /* Keeps up to mib MiB of database pages in memory (16 by default). */
 void db_set_cache(struct db *db, unsigned mib);
@@ -324,6 +338,15 @@ ssize_t db_listxattr(struct db *db, ino_t ino, char *buf, size_t size);
 
 /* Removes xattr name of ino.  -ENODATA if absent. */
 int db_removexattr(struct db *db, ino_t ino, const char *name);
+
+/*
+ * Whether name may be the name of an xattr: in the user., trusted. or
+ * security. namespace with something after the prefix, and at most
+ * DB_XATTR_NAME_MAX bytes.  0, or -ERANGE (too long), -EOPNOTSUPP (another
+ * namespace: system.* holds ACLs, which are not supported), -EINVAL (a
+ * bare prefix).  The rule of db_setxattr() and of fsck.
+ */
+int db_check_xattr_name(const char *name);
 
 /*
  * Replaces the views of the database (src/views.sql) when they are not

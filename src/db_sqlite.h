@@ -12,9 +12,9 @@
  * with side effects refused in it), no extension loading, no ATTACH, a
  * cap on the length of a value, cell size checks, no memory mapping.
  *
- * For the files that speak SQL themselves (db.c, fsck_db.c): the others
- * go through db_open().  The connection is named by its struct tag only,
- * so that <sqlite3.h> stays where tests/lint.sh allows it.
+ * For the files that speak SQL themselves (db.c, db_*.c, fsck_db.c): the
+ * others go through db_open().  The connection is named by its struct tag
+ * only, so that <sqlite3.h> stays where tests/lint.sh allows it.
  */
 #ifndef DB_SQLITE_H
 #define DB_SQLITE_H

@@ -1,7 +1,8 @@
 /*
  * fsck_db.c - the checks and repairs of fsck.sqlitefs, in SQL
  *
- * The invariants checked are those of src/schema.sql and db.c:
+ * The invariants checked are those of src/schema.sql and the db layer
+ * (db.c and db_*.c, which list theirs at their heads):
  *  - SQLite's own: PRAGMA integrity_check and foreign_key_check;
  *  - every inode has a known type; a symlink has a target and its size is
  *    the target's length; no size is negative;
@@ -165,8 +166,8 @@ struct fsck {
 	size_t nsorted;	 /* the first nsorted are in order */
 	struct fix *fix; /* queued repairs */
 	size_t nfix;
-	int64_t lost; /* inode of /lost+found, 0 until known */
-	int oom;      /* an allocation failed */
+	int64_t lost_found_ino; /* inode of /lost+found, 0 until known */
+	int oom;		/* an allocation failed */
 	long fk_found;
 	fsck_report_fn fn;
 	void *ctx;
@@ -864,18 +865,10 @@ static void check_stored(struct fsck *f)
 	}
 }
 
-/* The namespaces db.c serves (see check_xattr_name() there). */
+/* Whether the len bytes of name are a name db_setxattr() takes. */
 static int xattr_name_ok(const char *name, int len)
 {
-	static const char *const ns[] = {"user.", "trusted.", "security."};
-	size_t i;
-
-	if (len > 255 || (int) strlen(name) != len)
-		return 0;
-	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (!strncmp(name, ns[i], strlen(ns[i])))
-			return len > (int) strlen(ns[i]);
-	return 0;
+	return (int) strlen(name) == len && db_check_xattr_name(name) == 0;
 }
 
 static int check_xattrs(struct fsck *f, char *err, size_t errsz)
@@ -1097,15 +1090,16 @@ static int64_t lost_found(struct fsck *f)
 	struct fi *fi;
 	int64_t ino;
 
-	if (f->lost)
-		return f->lost;
+	if (f->lost_found_ino)
+		return f->lost_found_ino;
 	for (i = 0; i < f->nde; i++) {
 		struct fe *e = &f->de[i];
 
 		if (e->parent == DB_ROOT_INO && !e->dead &&
 		    !strcmp(e->name, "lost+found"))
-			return is_dir(fi_live(f, e->ino)) ? (f->lost = e->ino)
-							  : 0;
+			return is_dir(fi_live(f, e->ino))
+				       ? (f->lost_found_ino = e->ino)
+				       : 0;
 	}
 	if (f->nin && f->in[f->nin - 1].ino == INT64_MAX)
 		return 0; /* no inode number left */
@@ -1128,7 +1122,7 @@ static int64_t lost_found(struct fsck *f)
 	add_dentry(f, DB_ROOT_INO, "lost+found", ino);
 	if (f->fixing)
 		note(f, "/lost+found: created");
-	return f->lost = ino;
+	return f->lost_found_ino = ino;
 }
 
 /*
@@ -1137,21 +1131,21 @@ static int64_t lost_found(struct fsck *f)
  */
 static int reattach(struct fsck *f, int64_t ino)
 {
-	int64_t lost = lost_found(f);
+	int64_t dir = lost_found(f);
 	char name[48];
 	size_t i;
 	int n = 0;
 
-	if (!lost)
+	if (!dir)
 		return 0;
 	for (i = 0; i < f->nde; i++)
 		if (f->de[i].ino == ino)
 			f->de[i].dead = 1;
 	plan(f, F_DENTRY_DELETE_INO, ino, 0, 0);
 	snprintf(name, sizeof(name), "#%lld", (long long) ino);
-	while (name_taken(f, lost, name))
+	while (name_taken(f, dir, name))
 		snprintf(name, sizeof(name), "#%lld.%d", (long long) ino, ++n);
-	return add_dentry(f, lost, name, ino);
+	return add_dentry(f, dir, name, ino);
 }
 
 /* Live names of each inode. */

@@ -1,10 +1,11 @@
 /*
  * fsck_db.h - the checks and repairs of fsck.sqlitefs, in SQL
  *
- * The one other file besides db.c that speaks SQL: it reads the tables of
- * src/schema.sql directly and checks the invariants db.c keeps (listed in
- * schema.sql and db.c).  It prints nothing: every finding goes to the
- * caller's callback, one line each.
+ * The one file besides the db layer (db.c, db_*.c) that speaks SQL: it
+ * reads the tables of src/schema.sql directly and checks the invariants
+ * the db layer keeps (listed in schema.sql and at the head of each
+ * db_*.c).  It prints nothing: every finding goes to the caller's
+ * callback, one line each.
  *
  * Repairs happen in one transaction, committed at the end of the run: an
  * interrupted fsck changes nothing.  Without repair the database is opened

@@ -3,7 +3,7 @@
  *
  * The tree is read with lstat-like calls and never followed through
  * symlinks.  Everything goes through the db_* calls the daemon uses, so
- * the result keeps the invariants of db.c.
+ * the result keeps the invariants of the db layer.
  */
 #ifndef LOAD_H
 #define LOAD_H

@@ -117,6 +117,12 @@ static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 	syslog((int) level, "%s", p);
 }
 
+/* Sends the db layer's log lines where libfuse's go (db_set_log()). */
+static void log_db(const char *line)
+{
+	fuse_log(FUSE_LOG_ERR, "%s", line);
+}
+
 /* The descriptor holding the database's locks (dblock.h), kept to exit. */
 static int lock_fd = -1;
 
@@ -376,6 +382,7 @@ int main(int argc, char *argv[])
 	int lockfd, rc;
 
 	fuse_set_log_func(log_stderr);
+	db_set_log(log_db);
 	parse_args(&args, &o);
 	lockfd = lock_database(&o);
 	check_database(&o);

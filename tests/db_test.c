@@ -3050,7 +3050,7 @@ END_TEST
 
 /* --- damaged databases (cases found by tests/fuzz_db.c) ------------------ */
 
-/* Changes the closed database behind db.c's back, then opens it again. */
+/* Changes the closed database behind db_*'s back, then opens it again. */
 static void damage(const char *sql)
 {
 	char all[1024];

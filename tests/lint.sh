@@ -1,29 +1,33 @@
 #!/bin/sh
 # lint.sh - the layering rules of docs/design.md, checked by grep
-#   only db.c and fsck_db.c (fsck's SQL) include <sqlite3.h>;
-#   db.c never includes <fuse_lowlevel.h>;
+#   only the db layer (db.c, db_*.c and its private db_impl.h) and
+#   fsck_db.c (fsck's SQL) include <sqlite3.h>;
+#   the db layer (db.h, db.c, db_*.[ch]) uses nothing of libfuse;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
-#   sqlite3_open_v2, in db.c), which hardens it;
+#   sqlite3_open_v2, in db_open.c), which hardens it;
 #   handlers (fs_ops.c) build no SQL; sources are clang-format clean.
 set -u
 src=$1/src
 fail=0
 for f in "$src"/*.c "$src"/*.h; do
 	case $(basename "$f") in
-	db.c | fsck_db.c) ;;
+	db.c | db_*.c | db_impl.h | fsck_db.c) ;;
 	*) if grep -q '#include <sqlite3.h>' "$f"; then
-		echo "lint: $f includes sqlite3.h (only db.c and fsck_db.c may)"; fail=1
+		echo "lint: $f includes sqlite3.h (only db.c, db_*.c," \
+			"db_impl.h and fsck_db.c may)"; fail=1
 	   fi ;;
 	esac
 done
 opens=$(grep -o 'sqlite3_open[_a-z0-9]*(' "$src"/*.c | sort | uniq -c)
-if [ "$(echo "$opens" | awk '{print $1, $2}')" != "1 $src/db.c:sqlite3_open_v2(" ]; then
+if [ "$(echo "$opens" | awk '{print $1, $2}')" != "1 $src/db_open.c:sqlite3_open_v2(" ]; then
 	echo "lint: SQLite connections opened other than by db_sqlite_open():"
 	echo "$opens"; fail=1
 fi
-if grep -q 'fuse_lowlevel.h\|fuse_reply_' "$src/db.c"; then
-	echo "lint: db.c uses the FUSE API"; fail=1
-fi
+for f in "$src"/db.h "$src"/db.c "$src"/db_*.c "$src"/db_*.h; do
+	if grep -q '#include <fuse\|fuse_[a-z_]*(\|FUSE_' "$f"; then
+		echo "lint: $f uses libfuse (the db layer may not)"; fail=1
+	fi
+done
 if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
 	echo "lint: fs_ops.c contains SQL"; fail=1
 fi
