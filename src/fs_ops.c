@@ -53,7 +53,7 @@
 struct fs {
 	struct db *db;
 	struct fuse_session *se; /* for notifications to the kernel */
-	struct chan chan;	 /* the /dev/fuse channel (chan.h) */
+	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
 	int writeback;		 /* the kernel caches writes, and keeps
 				  * mtime and ctime of regular files */
@@ -410,7 +410,7 @@ static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	unsigned kill = DB_KILL_CAPS;
 	struct stat st;
 
-	if (!fs->chan.killpriv)
+	if (!chan_killpriv(fs->chan))
 		return 0;
 	if (fsetid == 1 || db_getattr(fs->db, ino, &st) < 0 ||
 	    !(st.st_mode & (S_ISUID | S_ISGID)))
@@ -566,7 +566,8 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	unsigned kill;
 	struct stat st;
 
-	if (!fs->chan.killpriv || !(fs->chan.kill || chown_none))
+	if (!chan_killpriv(fs->chan) ||
+	    !(chan_kill_suidgid(fs->chan) || chown_none))
 		return 0;
 	kill = kill_mask(fs, req, ino, chown ? -1 : 0);
 	*mask |= DB_SET_KILL_SUIDGID;
@@ -839,7 +840,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	 * stores to a shared mapping, which drop nothing (on ext4 neither).
 	 */
 	if (!fi->writepage)
-		kill = kill_mask(fs, req, ino, !fs->chan.kill);
+		kill = kill_mask(fs, req, ino, !chan_kill_suidgid(fs->chan));
 	if (fs->writeback)
 		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
 	n = db_write(fs->db, ino, off, buf, size, kill, &changed);
@@ -1353,7 +1354,9 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 	fs->refs = lookup_new();
 	fs->doomed = lookup_new();
 	fs->writers = lookup_new();
-	if (!fs->refs || !fs->doomed || !fs->writers) {
+	/* a read-only mount never writes: nothing to drop, nothing gained */
+	fs->chan = chan_new(!cfg->readonly);
+	if (!fs->refs || !fs->doomed || !fs->writers || !fs->chan) {
 		fs_free(fs);
 		return NULL;
 	}
@@ -1372,7 +1375,7 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
 {
 	struct fs *fs = userdata;
-	ssize_t n = chan_read(&fs->chan, fd, buf, len);
+	ssize_t n = chan_read(fs->chan, fd, buf, len);
 
 	/*
 	 * A signal stopped the loop while the request was read: libfuse
@@ -1394,7 +1397,7 @@ static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
 static ssize_t chan_writev_cb(int fd, struct iovec *iov, int count,
 			      void *userdata)
 {
-	return chan_writev(&((struct fs *) userdata)->chan, fd, iov, count);
+	return chan_writev(((struct fs *) userdata)->chan, fd, iov, count);
 }
 
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
@@ -1408,12 +1411,10 @@ void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 	fs->se = se;
 	if (db)
 		db_on_lost(db, on_lost, fs);
-	/* a read-only mount never writes: nothing to drop, nothing gained */
-	fs->chan.want = !fs->cfg.readonly;
 	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: cannot read /dev/fuse "
 				       "directly; writes will cost more\n");
-	else if (chan_setup(&fs->chan, fuse_session_fd(se),
+	else if (chan_setup(fs->chan, fuse_session_fd(se),
 			    (int64_t) fs->cfg.spin_us * 1000) < 0)
 		fuse_log(FUSE_LOG_WARNING, "sqlitefs: cannot poll /dev/fuse; "
 					   "every request wakes the daemon\n");
@@ -1426,5 +1427,6 @@ void fs_free(struct fs *fs)
 	lookup_free(fs->refs);
 	lookup_free(fs->doomed);
 	lookup_free(fs->writers);
+	chan_free(fs->chan);
 	free(fs);
 }
