@@ -1342,14 +1342,13 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)
 	return &ops;
 }
 
-struct fs *fs_new(struct db *db, const struct fs_config *cfg)
+struct fs *fs_new(const struct fs_config *cfg)
 {
 	struct fs *fs = calloc(1, sizeof(*fs));
 	pthread_condattr_t attr;
 
 	if (!fs)
 		return NULL;
-	fs->db = db;
 	fs->cfg = *cfg;
 	fs->refs = lookup_new();
 	fs->doomed = lookup_new();

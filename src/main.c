@@ -392,7 +392,7 @@ int main(int argc, char *argv[])
 		die("out of memory");
 
 	/* the database is attached once opened, after the fork: see serve() */
-	fs = fs_new(NULL, &cfg);
+	fs = fs_new(&cfg);
 	if (!fs)
 		die("out of memory");
 	rc = serve(&o, &args, fs);
