@@ -55,18 +55,23 @@ static void usage(void)
 	       "Mounts the sqlitefs filesystem in the SQLite file DATABASE "
 	       "(made by\nmkfs.sqlitefs) on MOUNTPOINT.  See sqlitefs(8).\n"
 	       "\n"
-	       "Options (-o name[=value][,...]); the values shown are the defaults:\n"
-	       "  -o commit=5          commit changes at least every 5 "
-	       "seconds\n"
-	       "  -o timeout=86400     seconds the kernel caches attributes "
-	       "and names\n"
-	       "  -o cache=16          MiB of database pages the daemon "
-	       "keeps in memory\n"
-	       "  -o nowriteback       send each write(2) through at once "
-	       "(default: cached)\n"
-	       "  -o spin=100          microseconds to poll for the next "
-	       "request (0: sleep)\n"
-	       "  -o relatime          reads update atime as ext4 does "
+	       "Options (-o name[=value][,...]); the values shown are the "
+	       "defaults:\n");
+	/* the defaults from options.h, in the same columns as the rest */
+	printf("  -o commit=%-10d commit changes at least every %d seconds\n",
+	       OPTS_COMMIT_DEFAULT, OPTS_COMMIT_DEFAULT);
+	printf("  -o timeout=%-9d seconds the kernel caches attributes and "
+	       "names\n",
+	       OPTS_TIMEOUT_DEFAULT);
+	printf("  -o cache=%-11d MiB of database pages the daemon keeps in "
+	       "memory\n",
+	       OPTS_CACHE_DEFAULT);
+	printf("  -o nowriteback       send each write(2) through at once "
+	       "(default: cached)\n");
+	printf("  -o spin=%-12d microseconds to poll for the next request "
+	       "(0: sleep)\n",
+	       OPTS_SPIN_DEFAULT);
+	printf("  -o relatime          reads update atime as ext4 does "
 	       "(default)\n"
 	       "  -o noatime           reads never update atime\n"
 	       "  -o strictatime       every read updates atime\n"
@@ -380,14 +385,7 @@ int main(int argc, char *argv[])
 	lockfd = lock_database(&o);
 	check_database(&o);
 
-	cfg.timeout = o.timeout;
-	cfg.atime = o.noatime	    ? DB_ATIME_NOATIME
-		    : o.strictatime ? DB_ATIME_STRICT
-				    : DB_ATIME_RELATIME;
-	cfg.commit_interval = o.commit;
-	cfg.readonly = o.ro;
-	cfg.writeback = !o.nowriteback;
-	cfg.spin_us = o.spin;
+	opts_fs_config(&o, &cfg); /* after lock_database(): o.ro may change */
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 

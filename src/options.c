@@ -10,6 +10,8 @@
  */
 #include "options.h"
 
+#include "fs_ops.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,8 +252,8 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	char *real;
 
 	memset(o, 0, sizeof(*o));
-	o->timeout = 86400;
-	o->spin = 100;
+	o->timeout = OPTS_TIMEOUT_DEFAULT;
+	o->spin = OPTS_SPIN_DEFAULT;
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0) {
 		set_err(err, errsz, "bad options (see --help)");
 		return -1;
@@ -275,17 +277,17 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 		return -1;
 	}
 	if (o->commit == 0)
-		o->commit = 5;
+		o->commit = OPTS_COMMIT_DEFAULT;
 	if (o->cache == 0)
-		o->cache = 16;
-	if (o->cache > 1 << 20) {
+		o->cache = OPTS_CACHE_DEFAULT;
+	if (o->cache > OPTS_CACHE_MAX) {
 		set_err(err, errsz, "cache=%u: at most %u MiB", o->cache,
-			1u << 20);
+			(unsigned) OPTS_CACHE_MAX);
 		return -1;
 	}
-	if (o->spin > 1000000) {
-		set_err(err, errsz, "spin=%u: at most 1000000 microseconds",
-			o->spin);
+	if (o->spin > OPTS_SPIN_MAX) {
+		set_err(err, errsz, "spin=%u: at most %d microseconds", o->spin,
+			OPTS_SPIN_MAX);
 		return -1;
 	}
 	if (isnan(o->timeout)) { /* libfuse's timeouts would be undefined */
@@ -311,6 +313,19 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	if (check_options(args, log, err, errsz) < 0)
 		return -1;
 	return OPTS_MOUNT;
+}
+
+void opts_fs_config(const struct options *o, struct fs_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->timeout = o->timeout;
+	cfg->atime = o->noatime	      ? DB_ATIME_NOATIME
+		     : o->strictatime ? DB_ATIME_STRICT
+				      : DB_ATIME_RELATIME;
+	cfg->commit_interval = o->commit;
+	cfg->readonly = o->ro;
+	cfg->writeback = !o->nowriteback;
+	cfg->spin_us = o->spin;
 }
 
 void opts_free(struct options *o)
