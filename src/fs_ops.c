@@ -289,8 +289,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
 
-	/* the kernel checks permissions, clears setuid bits on write and
-	 * applies the umask; locks are kept by the kernel (one host) */
+	/*
+	 * The kernel checks permissions and applies the umask; locks are
+	 * kept by the kernel (one host).  Set-ID bits and capabilities are
+	 * dropped on write, truncate and chown by this daemon where chan.c
+	 * negotiates FUSE_HANDLE_KILLPRIV_V2 (kill_mask(), setattr_kill()),
+	 * else by the kernel: not through FUSE_CAP_HANDLE_KILLPRIV (the
+	 * protocol's first version, the one libfuse knows), cleared here.
+	 */
 	conn->want &=
 		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
 			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |

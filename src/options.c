@@ -202,11 +202,6 @@ static int check_options(const struct fuse_args *args, fuse_log_func_t log,
 }
 
 /*
- * Adds the options every mount gets: fsname= shows the database in
- * mount(8) and df(1), subtype= the type fuse.sqlitefs; commas and
- * backslashes in the path are escaped for the -o parser.
- */
-/*
  * Takes out the "--" that ends the options (both names are taken by
  * now): libfuse would read the options added after it as names.
  */
@@ -224,6 +219,12 @@ static void drop_end_of_options(struct fuse_args *args)
 	args->argv[j] = NULL;
 }
 
+/*
+ * Adds the options every mount gets: fsname= shows the database in
+ * mount(8) and df(1), subtype= the type fuse.sqlitefs, and
+ * default_permissions; commas and backslashes in the path are escaped for
+ * the -o parser.  0, or -1 when out of memory.
+ */
 static int add_mount_options(struct fuse_args *args, const char *database)
 {
 	char *fsname = NULL, *opt = NULL;
