@@ -50,6 +50,15 @@
 /* The most one copy_file_range request copies. */
 #define FS_COPY_MAX ((size_t) 64 << 20)
 
+/* How long fs_drain() waits for a request before it looks again. */
+#define FS_DRAIN_POLL_MS 10
+
+/* The caller's supplementary groups looked at (the rest are not). */
+#define FS_GROUPS_MAX 64
+
+/* The least a directory entry takes in a reply: struct fuse_dirent. */
+#define FS_DIRENT_MIN 24
+
 struct fs {
 	struct db *db;
 	struct fuse_session *se; /* for notifications to the kernel */
@@ -388,13 +397,13 @@ static int caller_capable(fuse_req_t req, int cap)
 /* Whether the caller of req is in group gid (0 when that is unknown). */
 static int caller_in_group(fuse_req_t req, gid_t gid)
 {
-	gid_t groups[64];
+	gid_t groups[FS_GROUPS_MAX];
 	int i, n;
 
 	if (fuse_req_ctx(req)->gid == gid)
 		return 1;
-	n = fuse_req_getgroups(req, 64, groups);
-	for (i = 0; i < n && i < 64; i++)
+	n = fuse_req_getgroups(req, FS_GROUPS_MAX, groups);
+	for (i = 0; i < n && i < FS_GROUPS_MAX; i++)
 		if (groups[i] == gid)
 			return 1;
 	return 0;
@@ -619,9 +628,13 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
-/* Makes an inode of any type for mknod, mkdir, symlink and create. */
-static int make(fuse_req_t req, fuse_ino_t parent, const char *name,
-		mode_t mode, dev_t rdev, const char *target, struct stat *st)
+/*
+ * Makes an inode of any type for mknod, mkdir, symlink and create, owned by
+ * the caller of req.
+ */
+static int mknod_as_caller(fuse_req_t req, fuse_ino_t parent, const char *name,
+			   mode_t mode, dev_t rdev, const char *target,
+			   struct stat *st)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
@@ -641,7 +654,7 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	rc = make(req, parent, name, mode, rdev, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, mode, rdev, NULL, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -654,7 +667,8 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFDIR | (mode & 07777), 0, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFDIR | (mode & 07777), 0,
+			     NULL, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -667,7 +681,7 @@ static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFLNK | 0777, 0, link, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFLNK | 0777, 0, link, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -763,7 +777,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFREG | (mode & 07777), 0, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFREG | (mode & 07777), 0,
+			     NULL, &st);
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -1068,7 +1083,7 @@ void fs_drain(struct fs *fs, struct fuse_session *se)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= FS_DRAIN_SECONDS)
 			break;
-		if (poll(&p, 1, 10) <= 0)
+		if (poll(&p, 1, FS_DRAIN_POLL_MS) <= 0)
 			continue;
 		rc = fuse_session_receive_buf(se, &buf);
 		if (rc == -EINTR || rc == -EAGAIN)
@@ -1190,8 +1205,9 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 	int rc;
 
 	d.buf = malloc(size ? size : 1);
-	/* an entry takes at least 24 (plus: 152) bytes */
-	d.refs = plus ? calloc(size / 24 + 1, sizeof(*d.refs)) : NULL;
+	/* no more entries than that fit in size bytes */
+	d.refs =
+		plus ? calloc(size / FS_DIRENT_MIN + 1, sizeof(*d.refs)) : NULL;
 	if (!d.buf || (plus && !d.refs)) {
 		fuse_reply_err(req, ENOMEM);
 		goto out_free;

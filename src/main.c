@@ -33,6 +33,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+/* The longest log line and the longest refusal printed, in bytes. */
+#define LOG_LINE_MAX 1024
+#define ERR_MAX 512
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "sqlitefs: <message>" on one line and exits 1. */
@@ -89,18 +93,28 @@ static void usage(void)
 	       "(default_permissions).\n");
 }
 
+/* s without prefix, or NULL when s does not begin with it. */
+static const char *after_prefix(const char *s, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return strncmp(s, prefix, len) ? NULL : s + len;
+}
+
 /*
  * Prints libfuse's messages as ours, "sqlitefs: ..." on one line, while in
  * the foreground.
  */
 static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[LOG_LINE_MAX];
+	const char *msg;
 
 	(void) level;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (!strncmp(line, "fuse: ", 6))
-		fprintf(stderr, "sqlitefs: %s", line + 6);
+	msg = after_prefix(line, "fuse: ");
+	if (msg)
+		fprintf(stderr, "sqlitefs: %s", msg);
 	else
 		fputs(line, stderr);
 }
@@ -112,14 +126,14 @@ static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
  */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	char line[1024], *p = line;
+	char line[LOG_LINE_MAX];
+	const char *msg;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (!strncmp(p, "sqlitefs: ", 10))
-		p += 10;
-	else if (!strncmp(p, "fuse: ", 6))
-		p += 6;
-	syslog((int) level, "%s", p);
+	msg = after_prefix(line, "sqlitefs: ");
+	if (!msg)
+		msg = after_prefix(line, "fuse: ");
+	syslog((int) level, "%s", msg ? msg : line);
 }
 
 /* The descriptor holding the database's locks (dblock.h), kept to exit. */
@@ -170,7 +184,7 @@ static int lock_database(struct options *o)
 static void check_database(struct options *o)
 {
 	struct db *db;
-	char err[512];
+	char err[ERR_MAX];
 	int rc;
 
 	rc = db_open(o->database, DB_OPEN_CHECK | DB_OPEN_READONLY, &db, err,
@@ -186,7 +200,7 @@ static void check_database(struct options *o)
  */
 static void parse_args(struct fuse_args *args, struct options *o)
 {
-	char err[512];
+	char err[ERR_MAX];
 
 	switch (opts_parse(args, o, log_stderr, err, sizeof(err))) {
 	case OPTS_MOUNT:
@@ -307,7 +321,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 {
 	struct fuse_session *se;
 	struct db *db = NULL;
-	char err[512];
+	char err[ERR_MAX];
 	int rc, report = -1;
 
 	if (!o->cmdline.foreground) {

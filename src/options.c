@@ -58,6 +58,12 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Whether s begins with prefix. */
+static int has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
 /*
  * Whether -o arg is meant for mount(8) or systemd, not for the filesystem:
  * fstab lines carry them and mount.fuse3 passes some on.
@@ -70,7 +76,7 @@ static int fstab_only(const char *arg)
 	};
 	size_t i;
 
-	if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
+	if (has_prefix(arg, "x-") || has_prefix(arg, "comment="))
 		return 1;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (!strcmp(arg, words[i]))
@@ -192,8 +198,8 @@ static int check_options(const struct fuse_args *args, fuse_log_func_t log,
 		fuse_session_destroy(se);
 		return 0;
 	}
-	if (!strncmp(msg, "fuse: ", 6))
-		msg += 6;
+	if (has_prefix(msg, "fuse: "))
+		msg += strlen("fuse: ");
 	while (*msg && msg[strlen(msg) - 1] == ' ')
 		msg[strlen(msg) - 1] = '\0';
 	set_err(err, errsz, "%s (see sqlitefs --help)",
