@@ -13,9 +13,51 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+struct chan {
+	int want;	      /* ask for the flag in the INIT reply */
+	uint64_t init_unique; /* the INIT request, until it is answered */
+	int offered;	      /* the kernel offered FUSE_HANDLE_KILLPRIV_V2 */
+	int killpriv;	      /* accepted: this daemon drops privileges */
+	int kill;	      /* the request being handled (WRITE, SETATTR)
+			       * asks to drop set-ID bits */
+	int64_t spin_ns;      /* poll this long for the next request, 0:
+			       * always sleep */
+	int quick;	      /* requests in a row that came within
+			       * spin_ns, up to 2: poll when 2 */
+	int guard;	      /* signals blocked, fd non-blocking: wait
+			       * in ppoll; 0: plain read(2) */
+	sigset_t waitmask;    /* the signal mask while waiting */
+	int64_t let_in;	      /* last time signals were let in (ns) */
+};
+
+struct chan *chan_new(int want_killpriv)
+{
+	struct chan *ch = calloc(1, sizeof(*ch));
+
+	if (ch)
+		ch->want = !!want_killpriv;
+	return ch;
+}
+
+void chan_free(struct chan *ch)
+{
+	free(ch);
+}
+
+int chan_killpriv(const struct chan *ch)
+{
+	return ch->killpriv;
+}
+
+int chan_kill_suidgid(const struct chan *ch)
+{
+	return ch->kill;
+}
 
 static int64_t mono_ns(void)
 {

@@ -34,31 +34,26 @@
 #ifndef CHAN_H
 #define CHAN_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
-struct chan {
-	int want;	      /* ask for the flag in the INIT reply */
-	uint64_t init_unique; /* the INIT request, until it is answered */
-	int offered;	      /* the kernel offered FUSE_HANDLE_KILLPRIV_V2 */
-	int killpriv;	      /* accepted: this daemon drops privileges */
-	int kill;	      /* the request being handled (WRITE, SETATTR)
-			       * asks to drop set-ID bits */
-	int64_t spin_ns;      /* poll this long for the next request, 0:
-			       * always sleep */
-	int quick;	      /* requests in a row that came within
-			       * spin_ns, up to 2: poll when 2 */
-	int guard;	      /* signals blocked, fd non-blocking: wait
-			       * in ppoll; 0: plain read(2) */
-	sigset_t waitmask;    /* the signal mask while waiting */
-	int64_t let_in;	      /* last time signals were let in (ns) */
-};
+/* The channel's state; its fields are chan.c's. */
+struct chan;
 
 /* Let pending terminating signals in at least this often (ns) when busy */
 #define CHAN_SIGNAL_NS 1000000
+
+/*
+ * A channel that asks for FUSE_HANDLE_KILLPRIV_V2 in the INIT reply when
+ * want_killpriv is set and the kernel offers it, and reads with a plain
+ * blocking read(2) until chan_setup().  NULL when out of memory.
+ */
+struct chan *chan_new(int want_killpriv);
+
+/* Frees ch (NULL is allowed); the descriptor is the caller's. */
+void chan_free(struct chan *ch);
 
 /*
  * Sets how the loop waits on fd: polls for up to spin_ns before sleeping
@@ -77,5 +72,19 @@ ssize_t chan_read(struct chan *ch, int fd, void *buf, size_t len);
 
 /* writev(2) of one reply or notification, amending the INIT reply. */
 ssize_t chan_writev(struct chan *ch, int fd, struct iovec *iov, int count);
+
+/*
+ * Whether the INIT reply accepted FUSE_HANDLE_KILLPRIV_V2: this daemon, not
+ * the kernel, drops set-ID bits and capabilities on write, truncate and
+ * chown.  0 until the INIT reply is sent.
+ */
+int chan_killpriv(const struct chan *ch);
+
+/*
+ * Whether the request read last carries the kernel's flag asking that
+ * set-ID bits be dropped: a WRITE's FUSE_WRITE_KILL_SUIDGID or a SETATTR's
+ * FATTR_KILL_SUIDGID (what each means: fs_ops.c).  0 for other requests.
+ */
+int chan_kill_suidgid(const struct chan *ch);
 
 #endif

@@ -50,10 +50,19 @@
 /* The most one copy_file_range request copies. */
 #define FS_COPY_MAX ((size_t) 64 << 20)
 
+/* How long fs_drain() waits for a request before it looks again. */
+#define FS_DRAIN_POLL_MS 10
+
+/* The caller's supplementary groups looked at (the rest are not). */
+#define FS_GROUPS_MAX 64
+
+/* The least a directory entry takes in a reply: struct fuse_dirent. */
+#define FS_DIRENT_MIN 24
+
 struct fs {
 	struct db *db;
 	struct fuse_session *se; /* for notifications to the kernel */
-	struct chan chan;	 /* the /dev/fuse channel (chan.h) */
+	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
 	int writeback;		 /* the kernel caches writes, and keeps
 				  * mtime and ctime of regular files */
@@ -289,8 +298,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
 
-	/* the kernel checks permissions, clears setuid bits on write and
-	 * applies the umask; locks are kept by the kernel (one host) */
+	/*
+	 * The kernel checks permissions and applies the umask; locks are
+	 * kept by the kernel (one host).  Set-ID bits and capabilities are
+	 * dropped on write, truncate and chown by this daemon where chan.c
+	 * negotiates FUSE_HANDLE_KILLPRIV_V2 (kill_mask(), setattr_kill()),
+	 * else by the kernel: not through FUSE_CAP_HANDLE_KILLPRIV (the
+	 * protocol's first version, the one libfuse knows), cleared here.
+	 */
 	conn->want &=
 		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
 			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |
@@ -382,13 +397,13 @@ static int caller_capable(fuse_req_t req, int cap)
 /* Whether the caller of req is in group gid (0 when that is unknown). */
 static int caller_in_group(fuse_req_t req, gid_t gid)
 {
-	gid_t groups[64];
+	gid_t groups[FS_GROUPS_MAX];
 	int i, n;
 
 	if (fuse_req_ctx(req)->gid == gid)
 		return 1;
-	n = fuse_req_getgroups(req, 64, groups);
-	for (i = 0; i < n && i < 64; i++)
+	n = fuse_req_getgroups(req, FS_GROUPS_MAX, groups);
+	for (i = 0; i < n && i < FS_GROUPS_MAX; i++)
 		if (groups[i] == gid)
 			return 1;
 	return 0;
@@ -410,7 +425,7 @@ static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	unsigned kill = DB_KILL_CAPS;
 	struct stat st;
 
-	if (!fs->chan.killpriv)
+	if (!chan_killpriv(fs->chan))
 		return 0;
 	if (fsetid == 1 || db_getattr(fs->db, ino, &st) < 0 ||
 	    !(st.st_mode & (S_ISUID | S_ISGID)))
@@ -566,7 +581,8 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	unsigned kill;
 	struct stat st;
 
-	if (!fs->chan.killpriv || !(fs->chan.kill || chown_none))
+	if (!chan_killpriv(fs->chan) ||
+	    !(chan_kill_suidgid(fs->chan) || chown_none))
 		return 0;
 	kill = kill_mask(fs, req, ino, chown ? -1 : 0);
 	*mask |= DB_SET_KILL_SUIDGID;
@@ -612,9 +628,13 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
-/* Makes an inode of any type for mknod, mkdir, symlink and create. */
-static int make(fuse_req_t req, fuse_ino_t parent, const char *name,
-		mode_t mode, dev_t rdev, const char *target, struct stat *st)
+/*
+ * Makes an inode of any type for mknod, mkdir, symlink and create, owned by
+ * the caller of req.
+ */
+static int mknod_as_caller(fuse_req_t req, fuse_ino_t parent, const char *name,
+			   mode_t mode, dev_t rdev, const char *target,
+			   struct stat *st)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
@@ -634,7 +654,7 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	rc = make(req, parent, name, mode, rdev, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, mode, rdev, NULL, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -647,7 +667,8 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFDIR | (mode & 07777), 0, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFDIR | (mode & 07777), 0,
+			     NULL, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -660,7 +681,7 @@ static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFLNK | 0777, 0, link, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFLNK | 0777, 0, link, &st);
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -756,7 +777,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct stat st;
 	int rc;
 
-	rc = make(req, parent, name, S_IFREG | (mode & 07777), 0, NULL, &st);
+	rc = mknod_as_caller(req, parent, name, S_IFREG | (mode & 07777), 0,
+			     NULL, &st);
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -839,7 +861,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	 * stores to a shared mapping, which drop nothing (on ext4 neither).
 	 */
 	if (!fi->writepage)
-		kill = kill_mask(fs, req, ino, !fs->chan.kill);
+		kill = kill_mask(fs, req, ino, !chan_kill_suidgid(fs->chan));
 	if (fs->writeback)
 		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
 	n = db_write(fs->db, ino, off, buf, size, kill, &changed);
@@ -1061,7 +1083,7 @@ void fs_drain(struct fs *fs, struct fuse_session *se)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= FS_DRAIN_SECONDS)
 			break;
-		if (poll(&p, 1, 10) <= 0)
+		if (poll(&p, 1, FS_DRAIN_POLL_MS) <= 0)
 			continue;
 		rc = fuse_session_receive_buf(se, &buf);
 		if (rc == -EINTR || rc == -EAGAIN)
@@ -1183,8 +1205,9 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 	int rc;
 
 	d.buf = malloc(size ? size : 1);
-	/* an entry takes at least 24 (plus: 152) bytes */
-	d.refs = plus ? calloc(size / 24 + 1, sizeof(*d.refs)) : NULL;
+	/* no more entries than that fit in size bytes */
+	d.refs =
+		plus ? calloc(size / FS_DIRENT_MIN + 1, sizeof(*d.refs)) : NULL;
 	if (!d.buf || (plus && !d.refs)) {
 		fuse_reply_err(req, ENOMEM);
 		goto out_free;
@@ -1341,19 +1364,20 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)
 	return &ops;
 }
 
-struct fs *fs_new(struct db *db, const struct fs_config *cfg)
+struct fs *fs_new(const struct fs_config *cfg)
 {
 	struct fs *fs = calloc(1, sizeof(*fs));
 	pthread_condattr_t attr;
 
 	if (!fs)
 		return NULL;
-	fs->db = db;
 	fs->cfg = *cfg;
 	fs->refs = lookup_new();
 	fs->doomed = lookup_new();
 	fs->writers = lookup_new();
-	if (!fs->refs || !fs->doomed || !fs->writers) {
+	/* a read-only mount never writes: nothing to drop, nothing gained */
+	fs->chan = chan_new(!cfg->readonly);
+	if (!fs->refs || !fs->doomed || !fs->writers || !fs->chan) {
 		fs_free(fs);
 		return NULL;
 	}
@@ -1372,7 +1396,7 @@ struct fs *fs_new(struct db *db, const struct fs_config *cfg)
 static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
 {
 	struct fs *fs = userdata;
-	ssize_t n = chan_read(&fs->chan, fd, buf, len);
+	ssize_t n = chan_read(fs->chan, fd, buf, len);
 
 	/*
 	 * A signal stopped the loop while the request was read: libfuse
@@ -1394,7 +1418,7 @@ static ssize_t chan_read_cb(int fd, void *buf, size_t len, void *userdata)
 static ssize_t chan_writev_cb(int fd, struct iovec *iov, int count,
 			      void *userdata)
 {
-	return chan_writev(&((struct fs *) userdata)->chan, fd, iov, count);
+	return chan_writev(((struct fs *) userdata)->chan, fd, iov, count);
 }
 
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
@@ -1408,12 +1432,10 @@ void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se)
 	fs->se = se;
 	if (db)
 		db_on_lost(db, on_lost, fs);
-	/* a read-only mount never writes: nothing to drop, nothing gained */
-	fs->chan.want = !fs->cfg.readonly;
 	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: cannot read /dev/fuse "
 				       "directly; writes will cost more\n");
-	else if (chan_setup(&fs->chan, fuse_session_fd(se),
+	else if (chan_setup(fs->chan, fuse_session_fd(se),
 			    (int64_t) fs->cfg.spin_us * 1000) < 0)
 		fuse_log(FUSE_LOG_WARNING, "sqlitefs: cannot poll /dev/fuse; "
 					   "every request wakes the daemon\n");
@@ -1426,5 +1448,6 @@ void fs_free(struct fs *fs)
 	lookup_free(fs->refs);
 	lookup_free(fs->doomed);
 	lookup_free(fs->writers);
+	chan_free(fs->chan);
 	free(fs);
 }

@@ -24,8 +24,11 @@ struct fs_config {
 
 struct fs;
 
-/* A filesystem serving db with cfg, or NULL when out of memory. */
-struct fs *fs_new(struct db *db, const struct fs_config *cfg);
+/*
+ * A filesystem that will serve with cfg, or NULL when out of memory.  It
+ * gets its database with fs_attach(), once that is open.
+ */
+struct fs *fs_new(const struct fs_config *cfg);
 
 /*
  * Gives fs the database it serves and the session it answers on, before

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Exit status, as fsck(8) has them. */
 #define FSCK_OK 0
 #define FSCK_CORRECTED 1
 #define FSCK_UNCORRECTED 4
@@ -40,8 +41,10 @@ static void usage(FILE *out)
 		"    -p, -a the same as -y (what fsck -A passes)\n"
 		"    -f     accepted; every run is a full check\n"
 		"    -V     print the version\n\n"
-		"Exit status: 0 clean, 1 repaired, 4 damage left, 8 "
-		"operational error, 16 usage.\n");
+		"Exit status: %d clean, %d repaired, %d damage left, %d "
+		"operational error, %d usage.\n",
+		FSCK_OK, FSCK_CORRECTED, FSCK_UNCORRECTED, FSCK_OPERATIONAL,
+		FSCK_USAGE);
 }
 
 /* Prints one finding. */

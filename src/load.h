@@ -37,7 +37,6 @@ struct load_opts {
 	dev_t skip_dev;
 	ino_t skip_ino;
 	const char *skip_prefix; /* NULL: skip nothing */
-	int verbose;		 /* warn about each skipped attribute */
 };
 
 /*

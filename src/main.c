@@ -33,6 +33,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+/* The longest log line and the longest refusal printed, in bytes. */
+#define LOG_LINE_MAX 1024
+#define ERR_MAX 512
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "sqlitefs: <message>" on one line and exits 1. */
@@ -55,18 +59,23 @@ static void usage(void)
 	       "Mounts the sqlitefs filesystem in the SQLite file DATABASE "
 	       "(made by\nmkfs.sqlitefs) on MOUNTPOINT.  See sqlitefs(8).\n"
 	       "\n"
-	       "Options (-o name[=value][,...]); the values shown are the defaults:\n"
-	       "  -o commit=5          commit changes at least every 5 "
-	       "seconds\n"
-	       "  -o timeout=86400     seconds the kernel caches attributes "
-	       "and names\n"
-	       "  -o cache=16          MiB of database pages the daemon "
-	       "keeps in memory\n"
-	       "  -o nowriteback       send each write(2) through at once "
-	       "(default: cached)\n"
-	       "  -o spin=100          microseconds to poll for the next "
-	       "request (0: sleep)\n"
-	       "  -o relatime          reads update atime as ext4 does "
+	       "Options (-o name[=value][,...]); the values shown are the "
+	       "defaults:\n");
+	/* the defaults from options.h, in the same columns as the rest */
+	printf("  -o commit=%-10d commit changes at least every %d seconds\n",
+	       OPTS_COMMIT_DEFAULT, OPTS_COMMIT_DEFAULT);
+	printf("  -o timeout=%-9d seconds the kernel caches attributes and "
+	       "names\n",
+	       OPTS_TIMEOUT_DEFAULT);
+	printf("  -o cache=%-11d MiB of database pages the daemon keeps in "
+	       "memory\n",
+	       OPTS_CACHE_DEFAULT);
+	printf("  -o nowriteback       send each write(2) through at once "
+	       "(default: cached)\n");
+	printf("  -o spin=%-12d microseconds to poll for the next request "
+	       "(0: sleep)\n",
+	       OPTS_SPIN_DEFAULT);
+	printf("  -o relatime          reads update atime as ext4 does "
 	       "(default)\n"
 	       "  -o noatime           reads never update atime\n"
 	       "  -o strictatime       every read updates atime\n"
@@ -84,18 +93,28 @@ static void usage(void)
 	       "(default_permissions).\n");
 }
 
+/* s without prefix, or NULL when s does not begin with it. */
+static const char *after_prefix(const char *s, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return strncmp(s, prefix, len) ? NULL : s + len;
+}
+
 /*
  * Prints libfuse's messages as ours, "sqlitefs: ..." on one line, while in
  * the foreground.
  */
 static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[LOG_LINE_MAX];
+	const char *msg;
 
 	(void) level;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (!strncmp(line, "fuse: ", 6))
-		fprintf(stderr, "sqlitefs: %s", line + 6);
+	msg = after_prefix(line, "fuse: ");
+	if (msg)
+		fprintf(stderr, "sqlitefs: %s", msg);
 	else
 		fputs(line, stderr);
 }
@@ -107,14 +126,14 @@ static void log_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
  */
 static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	char line[1024], *p = line;
+	char line[LOG_LINE_MAX];
+	const char *msg;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (!strncmp(p, "sqlitefs: ", 10))
-		p += 10;
-	else if (!strncmp(p, "fuse: ", 6))
-		p += 6;
-	syslog((int) level, "%s", p);
+	msg = after_prefix(line, "sqlitefs: ");
+	if (!msg)
+		msg = after_prefix(line, "fuse: ");
+	syslog((int) level, "%s", msg ? msg : line);
 }
 
 /* Sends the db layer's log lines where libfuse's go (db_set_log()). */
@@ -171,7 +190,7 @@ static int lock_database(struct options *o)
 static void check_database(struct options *o)
 {
 	struct db *db;
-	char err[512];
+	char err[ERR_MAX];
 	int rc;
 
 	rc = db_open(o->database, DB_OPEN_CHECK | DB_OPEN_READONLY, &db, err,
@@ -187,7 +206,7 @@ static void check_database(struct options *o)
  */
 static void parse_args(struct fuse_args *args, struct options *o)
 {
-	char err[512];
+	char err[ERR_MAX];
 
 	switch (opts_parse(args, o, log_stderr, err, sizeof(err))) {
 	case OPTS_MOUNT:
@@ -308,7 +327,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 {
 	struct fuse_session *se;
 	struct db *db = NULL;
-	char err[512];
+	char err[ERR_MAX];
 	int rc, report = -1;
 
 	if (!o->cmdline.foreground) {
@@ -387,19 +406,12 @@ int main(int argc, char *argv[])
 	lockfd = lock_database(&o);
 	check_database(&o);
 
-	cfg.timeout = o.timeout;
-	cfg.atime = o.noatime	    ? DB_ATIME_NOATIME
-		    : o.strictatime ? DB_ATIME_STRICT
-				    : DB_ATIME_RELATIME;
-	cfg.commit_interval = o.commit;
-	cfg.readonly = o.ro;
-	cfg.writeback = !o.nowriteback;
-	cfg.spin_us = o.spin;
+	opts_fs_config(&o, &cfg); /* after lock_database(): o.ro may change */
 	if (o.ro && fuse_opt_add_arg(&args, "-oro") < 0)
 		die("out of memory");
 
 	/* the database is attached once opened, after the fork: see serve() */
-	fs = fs_new(NULL, &cfg);
+	fs = fs_new(&cfg);
 	if (!fs)
 		die("out of memory");
 	rc = serve(&o, &args, fs);

@@ -30,6 +30,20 @@
 
 #define PROG "mkfs.sqlitefs"
 
+/* -b and -p: powers of two in these bounds (-p: SQLite's page sizes). */
+#define BLOCK_SIZE_DEFAULT 65536
+#define BLOCK_SIZE_MIN 512
+#define BLOCK_SIZE_MAX 1048576
+#define PAGE_SIZE_DEFAULT 16384
+#define PAGE_SIZE_MIN 512
+#define PAGE_SIZE_MAX 65536
+
+/* Seconds between progress reports: on a terminal, and in a log. */
+#define PROGRESS_TTY_SECONDS 0.2
+#define PROGRESS_LOG_SECONDS 2.0
+
+#define MIB 1048576.0 /* bytes, for the reports */
+
 /* The temporary database and its companions, removed on failure. */
 static char tmp[4][PATH_MAX + 16];
 
@@ -76,12 +90,14 @@ static void help(void)
 {
 	usage(stdout);
 	printf("Creates a sqlitefs filesystem in the new SQLite file "
-	       "DATABASE.\n"
-	       "  -b BLOCK_SIZE  bytes per data block, a power of two from "
-	       "512 to 1048576 (default 65536)\n"
-	       "  -p PAGE_SIZE   SQLite page size, a power of two from 512 "
-	       "to 65536 (default 16384)\n"
-	       "  -d DIR         copy the tree under DIR into the new "
+	       "DATABASE.\n");
+	printf("  -b BLOCK_SIZE  bytes per data block, a power of two from "
+	       "%d to %d (default %d)\n",
+	       BLOCK_SIZE_MIN, BLOCK_SIZE_MAX, BLOCK_SIZE_DEFAULT);
+	printf("  -p PAGE_SIZE   SQLite page size, a power of two from %d "
+	       "to %d (default %d)\n",
+	       PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT);
+	printf("  -d DIR         copy the tree under DIR into the new "
 	       "filesystem\n"
 	       "  -f             overwrite an existing DATABASE\n"
 	       "  -v             report progress while loading DIR\n"
@@ -125,7 +141,7 @@ static void print_progress(struct progress *p, const struct load_stats *st)
 		p->tty ? "\r" : "",
 		(unsigned long long) (st->files + st->symlinks + st->special +
 				      st->links),
-		(unsigned long long) st->dirs, (double) st->bytes / 1048576.0);
+		(unsigned long long) st->dirs, (double) st->bytes / MIB);
 	fputs(p->tty ? "\033[K" : "\n", stderr);
 	p->shown = p->tty;
 }
@@ -136,7 +152,8 @@ static void on_progress(void *ctx, const struct load_stats *st,
 	struct progress *p = ctx;
 
 	(void) path;
-	if (!p->on || since(&p->last) < (p->tty ? 0.2 : 2.0))
+	if (!p->on || since(&p->last) < (p->tty ? PROGRESS_TTY_SECONDS
+						: PROGRESS_LOG_SECONDS))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &p->last);
 	print_progress(p, st);
@@ -228,7 +245,7 @@ static void load(const char *path, const char *dir, const char *db_dir,
 	       dir, (unsigned long long) st.files, (unsigned long long) st.dirs,
 	       (unsigned long long) st.symlinks,
 	       (unsigned long long) st.special, (unsigned long long) st.links,
-	       (double) st.bytes / 1048576.0, since(&p.start));
+	       (double) st.bytes / MIB, since(&p.start));
 	if (st.skipped)
 		fprintf(stderr,
 			PROG
@@ -239,7 +256,7 @@ static void load(const char *path, const char *dir, const char *db_dir,
 
 int main(int argc, char *argv[])
 {
-	unsigned block_size = 65536, page_size = 16384;
+	unsigned block_size = BLOCK_SIZE_DEFAULT, page_size = PAGE_SIZE_DEFAULT;
 	const char *dir = NULL, *db;
 	char *copy, *db_dir, *base;
 	int force = 0, verbose = 0, opt, fd, lockfd, rc;
@@ -248,20 +265,22 @@ int main(int argc, char *argv[])
 	while ((opt = getopt(argc, argv, "b:p:d:fvh")) != -1) {
 		switch (opt) {
 		case 'b':
-			block_size = power_of_two(optarg, 512, 1048576);
+			block_size = power_of_two(optarg, BLOCK_SIZE_MIN,
+						  BLOCK_SIZE_MAX);
 			if (!block_size)
 				die(2,
 				    "bad block size '%s': a power of two "
-				    "from 512 to 1048576",
-				    optarg);
+				    "from %d to %d",
+				    optarg, BLOCK_SIZE_MIN, BLOCK_SIZE_MAX);
 			break;
 		case 'p':
-			page_size = power_of_two(optarg, 512, 65536);
+			page_size = power_of_two(optarg, PAGE_SIZE_MIN,
+						 PAGE_SIZE_MAX);
 			if (!page_size)
 				die(2,
 				    "bad page size '%s': a power of two "
-				    "from 512 to 65536",
-				    optarg);
+				    "from %d to %d",
+				    optarg, PAGE_SIZE_MIN, PAGE_SIZE_MAX);
 			break;
 		case 'd':
 			dir = optarg;

@@ -10,6 +10,8 @@
  */
 #include "options.h"
 
+#include "fs_ops.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +58,12 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Whether s begins with prefix. */
+static int has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
 /*
  * Whether -o arg is meant for mount(8) or systemd, not for the filesystem:
  * fstab lines carry them and mount.fuse3 passes some on.
@@ -68,7 +76,7 @@ static int fstab_only(const char *arg)
 	};
 	size_t i;
 
-	if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
+	if (has_prefix(arg, "x-") || has_prefix(arg, "comment="))
 		return 1;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (!strcmp(arg, words[i]))
@@ -190,8 +198,8 @@ static int check_options(const struct fuse_args *args, fuse_log_func_t log,
 		fuse_session_destroy(se);
 		return 0;
 	}
-	if (!strncmp(msg, "fuse: ", 6))
-		msg += 6;
+	if (has_prefix(msg, "fuse: "))
+		msg += strlen("fuse: ");
 	while (*msg && msg[strlen(msg) - 1] == ' ')
 		msg[strlen(msg) - 1] = '\0';
 	set_err(err, errsz, "%s (see sqlitefs --help)",
@@ -199,11 +207,6 @@ static int check_options(const struct fuse_args *args, fuse_log_func_t log,
 	return -1;
 }
 
-/*
- * Adds the options every mount gets: fsname= shows the database in
- * mount(8) and df(1), subtype= the type fuse.sqlitefs; commas and
- * backslashes in the path are escaped for the -o parser.
- */
 /*
  * Takes out the "--" that ends the options (both names are taken by
  * now): libfuse would read the options added after it as names.
@@ -222,6 +225,12 @@ static void drop_end_of_options(struct fuse_args *args)
 	args->argv[j] = NULL;
 }
 
+/*
+ * Adds the options every mount gets: fsname= shows the database in
+ * mount(8) and df(1), subtype= the type fuse.sqlitefs, and
+ * default_permissions; commas and backslashes in the path are escaped for
+ * the -o parser.  0, or -1 when out of memory.
+ */
 static int add_mount_options(struct fuse_args *args, const char *database)
 {
 	char *fsname = NULL, *opt = NULL;
@@ -250,8 +259,8 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	char *real;
 
 	memset(o, 0, sizeof(*o));
-	o->timeout = 86400;
-	o->spin = 100;
+	o->timeout = OPTS_TIMEOUT_DEFAULT;
+	o->spin = OPTS_SPIN_DEFAULT;
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0) {
 		set_err(err, errsz, "bad options (see --help)");
 		return -1;
@@ -275,17 +284,17 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 		return -1;
 	}
 	if (o->commit == 0)
-		o->commit = 5;
+		o->commit = OPTS_COMMIT_DEFAULT;
 	if (o->cache == 0)
-		o->cache = 16;
-	if (o->cache > 1 << 20) {
+		o->cache = OPTS_CACHE_DEFAULT;
+	if (o->cache > OPTS_CACHE_MAX) {
 		set_err(err, errsz, "cache=%u: at most %u MiB", o->cache,
-			1u << 20);
+			(unsigned) OPTS_CACHE_MAX);
 		return -1;
 	}
-	if (o->spin > 1000000) {
-		set_err(err, errsz, "spin=%u: at most 1000000 microseconds",
-			o->spin);
+	if (o->spin > OPTS_SPIN_MAX) {
+		set_err(err, errsz, "spin=%u: at most %d microseconds", o->spin,
+			OPTS_SPIN_MAX);
 		return -1;
 	}
 	if (isnan(o->timeout)) { /* libfuse's timeouts would be undefined */
@@ -311,6 +320,19 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	if (check_options(args, log, err, errsz) < 0)
 		return -1;
 	return OPTS_MOUNT;
+}
+
+void opts_fs_config(const struct options *o, struct fs_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->timeout = o->timeout;
+	cfg->atime = o->noatime	      ? DB_ATIME_NOATIME
+		     : o->strictatime ? DB_ATIME_STRICT
+				      : DB_ATIME_RELATIME;
+	cfg->commit_interval = o->commit;
+	cfg->readonly = o->ro;
+	cfg->writeback = !o->nowriteback;
+	cfg->spin_us = o->spin;
 }
 
 void opts_free(struct options *o)

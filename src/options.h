@@ -12,13 +12,27 @@
 #define FUSE_USE_VERSION 34
 #include <fuse_lowlevel.h>
 
+/*
+ * The defaults of the -o options with a value: the one place they are
+ * written.  The help prints them; tests/cli_test.sh checks that the manual
+ * page and the README say the same.
+ */
+#define OPTS_COMMIT_DEFAULT 5	   /* seconds between commits */
+#define OPTS_CACHE_DEFAULT 16	   /* MiB of database pages */
+#define OPTS_SPIN_DEFAULT 100	   /* microseconds of polling /dev/fuse */
+#define OPTS_TIMEOUT_DEFAULT 86400 /* seconds the kernel caches names */
+
+/* The largest values accepted. */
+#define OPTS_CACHE_MAX (1 << 20) /* MiB: 1 TiB */
+#define OPTS_SPIN_MAX 1000000	 /* microseconds: one second */
+
 struct options {
 	char *database;	  /* first non-option argument, made absolute */
 	char *mountpoint; /* second, as given */
-	unsigned commit;  /* -o commit=SECONDS, 5 by default */
-	unsigned cache;	  /* -o cache=MIB, 16 by default */
-	unsigned spin;	  /* -o spin=MICROSECONDS, 100 by default */
-	double timeout;	  /* -o timeout=SECONDS, 86400 by default */
+	unsigned commit;  /* -o commit=SECONDS */
+	unsigned cache;	  /* -o cache=MIB */
+	unsigned spin;	  /* -o spin=MICROSECONDS */
+	double timeout;	  /* -o timeout=SECONDS */
 	int noatime;	  /* -o noatime */
 	int strictatime;  /* -o strictatime */
 	int ro;		  /* -o ro */
@@ -43,6 +57,14 @@ enum opts_action { OPTS_MOUNT, OPTS_HELP, OPTS_VERSION };
  */
 int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	       char *err, size_t errsz);
+
+struct fs_config;
+
+/*
+ * Fills cfg (fs_ops.h) with what the options of a mount that opts_parse()
+ * accepted ask of the filesystem.
+ */
+void opts_fs_config(const struct options *o, struct fs_config *cfg);
 
 /* Frees what opts_parse() allocated in o. */
 void opts_free(struct options *o);

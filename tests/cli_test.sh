@@ -1,9 +1,10 @@
 #!/bin/sh
-# cli_test.sh - sqlitefs's command line: --help on one screen, versions,
-# unknown options refused before the database is touched, fstab-only
-# options ignored, the views of an older database replaced by a
-# read-write mount only.  Prints TAP.  Needs root (mounts), $SQLITEFS,
-# $MKFS_C, sqlite3, flock.
+# cli_test.sh - sqlitefs's command line: --help on one screen, with the
+# defaults that the manual page and the README state, versions, unknown
+# options refused before the database is touched, fstab-only options
+# ignored, the views of an older database replaced by a read-write mount
+# only.  Prints TAP.  Needs root (mounts), $SQLITEFS, $MKFS_C, sqlite3,
+# flock.
 set -u
 daemon=${SQLITEFS:?}
 mkfs=${MKFS_C:?}
@@ -11,6 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root"
 	exit 0
 fi
+top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cli_test.XXXXXX")
 cleanup() {
 	grep -q " $dir/mnt " /proc/mounts && umount -l "$dir/mnt"
@@ -19,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
-q() { sqlite3 -batch "$dir/fs.db" "$1"; }
+query() { sqlite3 -batch "$dir/fs.db" "$1"; }
 mounted() { grep -q " $dir/mnt fuse.sqlitefs " /proc/mounts; }
 # Unmounts and waits until the daemon let go of the database (its flock).
 unmount() {
@@ -27,15 +29,69 @@ unmount() {
 	flock -x -w 10 "$dir/fs.db" true
 }
 
+# The defaults that document $1 states for -o $2=: in the item that opens
+# with "-o $2=" (a man page's .TP paragraph, a table row, a list item or a
+# line of a help-like listing), the number after "default", or N where it
+# opens with "-o $2=N".  Mentions elsewhere (examples, prose) are not
+# statements of the default.  Prints nothing when it states none.
+stated_defaults() {
+	awk -v opt="-o $2=" '
+		{ line = $0; gsub(/\\-/, "-", line) }
+		/^\.(TP|PP|SH|SS)/ || /^[ \t]*$/ || /^[ \t]*[|*]/ ||
+		    /^[ \t]*- / || line ~ /^[ \t]*-o / { item = 0 }
+		line ~ ("^(\\.B[IR]? \"?|[ \t]*|[ \t]*([-*]|\\|) *`?)" opt) {
+			item = 1
+			rest = substr(line, index(line, opt) + length(opt))
+			if (match(rest, /^[0-9]+/)) {
+				print substr(rest, 1, RLENGTH)
+				item = 0
+			}
+		}
+		item && match(line, /default[^0-9a-z]*[0-9]+/) {
+			s = substr(line, RSTART, RLENGTH)
+			gsub(/[^0-9]/, "", s)
+			print s
+			item = 0
+		}' "$1"
+}
+
+# Whether the files $2... state the defaults of --help (in $dir/help): each
+# of them when $1 is "all" (the manual page, which documents every option),
+# or the ones they state at all when $1 is "stated" (the README, docs/).
+defaults_agree() {
+	need=$1
+	shift
+	for o in commit timeout cache spin; do
+		want=$(grep -o -e "-o $o=[0-9]*" "$dir/help" | cut -d= -f2)
+		[ -n "$want" ] || { echo "# --help: no default for $o"; return 1; }
+		for f in "$@"; do
+			[ -f "$f" ] || continue
+			got=$(stated_defaults "$f" $o | sort -u | tr '\n' ' ')
+			if [ -z "$got" ] && [ "$need" = all ]; then
+				echo "# $f: no default for $o"; return 1
+			fi
+			if [ -n "$got" ] && [ "$got" != "$want " ]; then
+				echo "# $f: $o defaults to ${got% }, --help says $want"
+				return 1
+			fi
+		done
+	done
+}
+
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..15"
+echo "1..17"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
+cp "$dir/out" "$dir/help"
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
 check "--help lists our options with their defaults" \
-	'(for o in "commit=5" "timeout=86400" "spin=100" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
+	'(for o in "commit=[0-9]" "timeout=[0-9]" "cache=[0-9]" "spin=[0-9]" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
+check "sqlitefs(8) states the defaults of --help" \
+	'defaults_agree all "$top/man/sqlitefs.8"'
+check "README.md and docs/ state those defaults where they state one" \
+	'defaults_agree stated "$top/README.md" "$top"/docs/*.md'
 "$daemon" -h >"$dir/out2" 2>&1
 check "-h is --help" 'cmp -s "$dir/out" "$dir/out2"'
 "$daemon" -V >"$dir/out" 2>&1; rc=$?
@@ -71,16 +127,16 @@ check "names after -- mount" '[ $rc -eq 0 ] && mounted'
 unmount
 
 # A database whose views are older than this build's.
-q "DROP VIEW largest; DROP VIEW du; DELETE FROM settings WHERE key = 'views'"
+query "DROP VIEW largest; DROP VIEW du; DELETE FROM settings WHERE key = 'views'"
 cksum "$dir/fs.db" >"$dir/sum"
 "$daemon" -o ro "$dir/fs.db" "$dir/mnt" && unmount
 check "a read-only mount leaves older views alone" \
 	'cksum "$dir/fs.db" | cmp -s - "$dir/sum"'
 "$daemon" "$dir/fs.db" "$dir/mnt" && unmount
 check "a read-write mount installs the current views" \
-	'[ "$(q "SELECT count(*) FROM sqlite_schema WHERE type = '"'view'"' AND name IN ('"'largest', 'du'"')")" = 2 ] && [ -n "$(q "SELECT value FROM settings WHERE key = '"'views'"'")" ]'
-version=$(q "PRAGMA schema_version")
+	'[ "$(query "SELECT count(*) FROM sqlite_schema WHERE type = '"'view'"' AND name IN ('"'largest', 'du'"')")" = 2 ] && [ -n "$(query "SELECT value FROM settings WHERE key = '"'views'"'")" ]'
+version=$(query "PRAGMA schema_version")
 "$daemon" "$dir/fs.db" "$dir/mnt" && unmount
 check "current views are left as they are (schema_version $version)" \
-	'[ "$(q "PRAGMA schema_version")" = "$version" ] && [ "$(q "PRAGMA integrity_check")" = ok ]'
+	'[ "$(query "PRAGMA schema_version")" = "$version" ] && [ "$(query "PRAGMA integrity_check")" = ok ]'
 exit $fail

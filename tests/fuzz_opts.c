@@ -7,8 +7,9 @@
  * opts_parse() as main() does, then checks what came back: a refusal has
  * a reason; an accepted command line has both paths, values in their
  * ranges (commit and cache set, spin at most a second, timeout a number
- * of seconds >= 0), and arguments that libfuse takes for a session, as
- * serve() will give them to it.  Parsing looks at the filesystem only to stat and resolve the
+ * of seconds >= 0), a configuration that fs_ops.c can serve with, and
+ * arguments that libfuse takes for a session, as serve() will give them
+ * to it.  Parsing looks at the filesystem only to stat and resolve the
  * paths it is given; the seeds name / and /tmp.
  *
  * With FUZZING_ENGINE defined this is a libFuzzer target; otherwise
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs_ops.h"
 #include "options.h"
 
 #define MAX_ARGS 64
@@ -46,6 +48,7 @@ static void check_accepted(const struct options *o, struct fuse_args *args,
 {
 	static const struct fuse_lowlevel_ops none;
 	struct fuse_session *se;
+	struct fs_config cfg;
 
 	if (!o->database || !o->mountpoint || !o->cmdline.mountpoint)
 		bad("a path is missing", argv, argc);
@@ -54,6 +57,10 @@ static void check_accepted(const struct options *o, struct fuse_args *args,
 		bad("commit, cache or spin out of range", argv, argc);
 	if (!(o->timeout >= 0))
 		bad("the timeout is not a number of seconds", argv, argc);
+	opts_fs_config(o, &cfg);
+	if (cfg.commit_interval == 0 || cfg.readonly != o->ro ||
+	    !(cfg.timeout >= 0))
+		bad("a configuration fs_ops.c cannot serve with", argv, argc);
 	if (o->ro && fuse_opt_add_arg(args, "-oro") < 0)
 		abort();
 	se = fuse_session_new(args, &none, sizeof(none), NULL);

@@ -5,7 +5,8 @@
 #   the db layer (db.h, db.c, db_*.[ch]) uses nothing of libfuse;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
 #   sqlite3_open_v2, in db_open.c), which hardens it;
-#   handlers (fs_ops.c) build no SQL; sources are clang-format clean.
+#   handlers (fs_ops.c) build no SQL; sources are clang-format clean
+#   (clang-format missing is a failure, not a pass).
 set -u
 src=$1/src
 fail=0
@@ -31,7 +32,10 @@ done
 if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
 	echo "lint: fs_ops.c contains SQL"; fail=1
 fi
-if command -v clang-format >/dev/null 2>&1; then
+if ! command -v clang-format >/dev/null 2>&1; then
+	echo "lint: clang-format not found (scripts/deps.sh installs it)"
+	fail=1
+else
 	for f in "$1"/src/*.c "$1"/src/*.h "$1"/tests/*.c "$1"/tests/*.h \
 		"$1"/bench/*.c; do
 		if ! clang-format --style=file:"$1/.clang-format" --dry-run \
