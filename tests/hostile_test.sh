@@ -19,64 +19,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/hostile_test.XXXXXX")
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		fusermount3 -u -z "$dir/mnt" 2>/dev/null
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+trap cleanup_mount EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mount_util.sh"
 
-# mount DB: the daemon in the foreground, until the mountpoint changes
-mount_db() {
-	before=$(stat -c %d "$dir/mnt")
-	"$daemon" -f "$1" "$dir/mnt" >>"$dir/daemon.log" 2>&1 &
-	pid=$!
-	i=0
-	while [ "$(stat -c %d "$dir/mnt")" = "$before" ]; do
-		i=$((i + 1))
-		if [ $i -gt 1000 ] || ! kill -0 "$pid" 2>/dev/null; then
-			sed 's/^/# /' "$dir/daemon.log"
-			kill -9 "$pid" 2>/dev/null
-			wait "$pid"
-			fusermount3 -u -z "$dir/mnt" 2>/dev/null
-			pid=
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-# unmount, and the daemon exits 0
-umount_db() {
-	fusermount3 -u "$dir/mnt" || return 1
-	wait "$pid"
-	st=$?
-	pid=
-	return $st
-}
-# run CODE DESCRIPTION COMMAND...: the command exits CODE (within 60 s)
-run() {
-	want=$1
-	d=$2
-	shift 2
-	timeout 60 "$@" >"$dir/out" 2>&1
-	got=$?
-	if [ "$got" = "$want" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $got, want $want)"
-		sed 's/^/# /' "$dir/out"
-	fi
-}
-q() { sqlite3 -batch "$1" "$2"; }
 # the md5 of every file's data and size, read from the tables
 sums() {
-	q "$1" "SELECT path, size, stored FROM listing WHERE type = 'file'
+	query "$1" "SELECT path, size, stored FROM listing WHERE type = 'file'
 		ORDER BY path; SELECT ino, block, hex(bytes) FROM data
 		ORDER BY ino, block" | md5sum
 }
@@ -97,8 +47,8 @@ if mount_db "$dir/base.db"; then
 	) && umount_db && filled=yes
 fi
 check "a filesystem made and filled through a mount" '[ $filled = yes ]'
-F=$(q "$dir/base.db" "SELECT ino FROM paths WHERE path = '/f'")
-BIG=$(q "$dir/base.db" "SELECT ino FROM paths WHERE path = '/d/big'")
+F=$(query "$dir/base.db" "SELECT ino FROM paths WHERE path = '/f'")
+BIG=$(query "$dir/base.db" "SELECT ino FROM paths WHERE path = '/d/big'")
 intact=$(sums "$dir/base.db")
 
 # hostile IMG [DAMAGE]: a copy of the base image, damaged by the SQL
@@ -106,8 +56,8 @@ intact=$(sums "$dir/base.db")
 # that delete every data row and count their runs in a table of their own
 hostile() {
 	cp "$dir/base.db" "$1"
-	q "$1" "PRAGMA ignore_check_constraints = ON; ${2:-}"
-	q "$1" "CREATE TABLE ran (what TEXT);
+	query "$1" "PRAGMA ignore_check_constraints = ON; ${2:-}"
+	query "$1" "CREATE TABLE ran (what TEXT);
 	CREATE TRIGGER t1 AFTER UPDATE ON inode BEGIN
 		DELETE FROM data; INSERT INTO ran VALUES ('inode'); END;
 	CREATE TRIGGER t2 AFTER INSERT ON dentry BEGIN
@@ -126,34 +76,34 @@ hostile() {
 		(SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT x FROM r;" ||
 		not_ok "make the hostile image $1"
 }
-ran() { q "$1" "SELECT count(*) FROM ran"; }
+ran() { query "$1" "SELECT count(*) FROM ran"; }
 
 # fsck: -n finds the link count, -y repairs it; no trigger runs
 img=$dir/fsck.db
 hostile "$img" "UPDATE inode SET nlink = 7 WHERE ino = $F"
-run 4 "fsck -n finds the wrong link count" "$fsck" -n "$img"
+expect_exit 4 "fsck -n finds the wrong link count" "$fsck" -n "$img"
 check "fsck -n: the finding" "grep -q 'inode $F: link count 7, should be 2' '$dir/out'"
-run 1 "fsck -y repairs it" "$fsck" -y "$img"
+expect_exit 1 "fsck -y repairs it" "$fsck" -y "$img"
 check "fsck -y ran no stored trigger ($(ran "$img") runs)" '[ "$(ran "$img")" = 0 ]'
 check "fsck -y: every file's data intact" '[ "$(sums "$img")" = "$intact" ]'
 check "fsck -y: the link count is repaired" \
-	'[ "$(q "$img" "SELECT nlink FROM inode WHERE ino = $F")" = 2 ]'
-run 0 "then fsck -n is clean" "$fsck" -n "$img"
+	'[ "$(query "$img" "SELECT nlink FROM inode WHERE ino = $F")" = 2 ]'
+expect_exit 0 "then fsck -n is clean" "$fsck" -n "$img"
 
 # fsck with a view in place of a table: refused, at once, nothing changed
 img=$dir/view.db
 hostile "$img"
-q "$img" "PRAGMA ignore_check_constraints = ON; DROP TABLE xattr;
+query "$img" "PRAGMA ignore_check_constraints = ON; DROP TABLE xattr;
 	CREATE VIEW xattr (ino, name, value) AS WITH RECURSIVE
 		r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r)
 		SELECT x, 'user.' || x, randomblob(1000) FROM r"
 sum=$(md5sum <"$img")
-run 8 "fsck -n: a view in place of a table is refused" "$fsck" -n "$img"
-run 8 "fsck -y: refused too" "$fsck" -y "$img"
+expect_exit 8 "fsck -n: a view in place of a table is refused" "$fsck" -n "$img"
+expect_exit 8 "fsck -y: refused too" "$fsck" -y "$img"
 check "fsck: the image is unchanged" '[ "$(md5sum <"$img")" = "$sum" ]'
 cp "$img" "$dir/view2.db"
 before=$(stat -c %d "$dir/mnt")
-run 1 "the daemon refuses it too, at once" "$daemon" -f "$dir/view2.db" "$dir/mnt"
+expect_exit 1 "the daemon refuses it too, at once" "$daemon" -f "$dir/view2.db" "$dir/mnt"
 check "and nothing is mounted" '[ "$(stat -c %d "$dir/mnt")" = "$before" ]'
 
 # the daemon: changes of every kind; no trigger runs, the data stays
@@ -178,19 +128,19 @@ fi
 check "mount, change, unmount" '[ $worked = yes ]'
 check "the daemon ran no stored trigger" '[ "$(ran "$img")" = 0 ]'
 check "the daemon: the big file's data intact" \
-	'[ "$(q "$img" "SELECT count(*) FROM data WHERE ino = $BIG")" = 25 ]'
+	'[ "$(query "$img" "SELECT count(*) FROM data WHERE ino = $BIG")" = 25 ]'
 mount_db "$img" &&
 	got=$(cat "$dir/mnt/f" "$dir/mnt/d/big" | md5sum) && umount_db
 check "the daemon: the files read back" \
-	'[ "$got" = "$( (printf "hello\nmore\n"; q "$dir/base.db" "SELECT hex(bytes) FROM data WHERE ino = $BIG ORDER BY block" | xxd -r -p) | md5sum)" ]'
+	'[ "$got" = "$( (printf "hello\nmore\n"; query "$dir/base.db" "SELECT hex(bytes) FROM data WHERE ino = $BIG ORDER BY block" | xxd -r -p) | md5sum)" ]'
 
 # mkfs -f over the hostile image: a new filesystem, with none of it
 img=$dir/mkfs.db
 hostile "$img"
 printf 'x\n' >"$dir/tree/x"
-run 0 "mkfs -f -d over the hostile image" "$mkfs" -f -d "$dir/tree" "$img"
+expect_exit 0 "mkfs -f -d over the hostile image" "$mkfs" -f -d "$dir/tree" "$img"
 check "mkfs -f: no trigger, table or view of the old image is left" \
-	'[ "$(q "$img" "SELECT count(*) FROM sqlite_schema WHERE name IN
+	'[ "$(query "$img" "SELECT count(*) FROM sqlite_schema WHERE name IN
 		(\"ran\", \"hog\") OR type = \"trigger\"")" = 0 ]'
-run 0 "mkfs -f: the new filesystem is fsck-clean" "$fsck" -n "$img"
+expect_exit 0 "mkfs -f: the new filesystem is fsck-clean" "$fsck" -n "$img"
 exit $fail

@@ -19,60 +19,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tools_test.XXXXXX")
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		fusermount3 -u -z "$dir/mnt" 2>/dev/null
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+trap cleanup_mount EXIT
 trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mount_util.sh"
 
-# mount DB: the daemon in the foreground, until the mountpoint changes
-mount_db() {
-	before=$(stat -c %d "$dir/mnt")
-	"$daemon" -f "$1" "$dir/mnt" >>"$dir/daemon.log" 2>&1 &
-	pid=$!
-	i=0
-	while [ "$(stat -c %d "$dir/mnt")" = "$before" ]; do
-		i=$((i + 1))
-		if [ $i -gt 1000 ] || ! kill -0 "$pid" 2>/dev/null; then
-			sed 's/^/# /' "$dir/daemon.log"
-			kill -9 "$pid" 2>/dev/null
-			wait "$pid"
-			fusermount3 -u -z "$dir/mnt" 2>/dev/null
-			pid=
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-# unmount, and the daemon exits 0
-umount_db() {
-	fusermount3 -u "$dir/mnt" || return 1
-	wait "$pid"
-	st=$?
-	pid=
-	return $st
-}
-# run CODE DESCRIPTION COMMAND...: the command exits CODE
-run() {
-	want=$1
-	d=$2
-	shift 2
-	timeout 120 "$@" >"$dir/out" 2>&1
-	got=$?
-	if [ "$got" = "$want" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $got, want $want)"
-		sed 's/^/# /' "$dir/out"
-	fi
-}
 # no -wal or -shm beside DB
 alone() { [ ! -e "$1-wal" ] && [ ! -e "$1-shm" ]; }
 
@@ -129,10 +80,10 @@ for bs in 4096 512; do
 	check "$bs-byte blocks: files ending at and near 2^63 - 1 written" \
 		'[ $written = yes ]'
 	sum=$(md5sum <"$img")
-	run 0 "$bs-byte blocks: fsck -n finds them clean" "$fsck" -n "$img"
+	expect_exit 0 "$bs-byte blocks: fsck -n finds them clean" "$fsck" -n "$img"
 	check "$bs-byte blocks: fsck -n changed nothing" \
 		'[ "$(md5sum <"$img")" = "$sum" ]'
-	run 0 "$bs-byte blocks: fsck -y repairs nothing" "$fsck" -y "$img"
+	expect_exit 0 "$bs-byte blocks: fsck -y repairs nothing" "$fsck" -y "$img"
 	check "$bs-byte blocks: fsck -y changed nothing" \
 		'[ "$(md5sum <"$img")" = "$sum" ]'
 	read_back=no
@@ -150,26 +101,26 @@ img=$dir/clean.db
 mount_db "$img" && echo hello >"$dir/mnt/f" && umount_db
 check "a clean unmounted database stands alone" 'alone "$img"'
 sum=$(md5sum <"$img")
-run 0 "fsck -n on it is clean" "$fsck" -n "$img"
+expect_exit 0 "fsck -n on it is clean" "$fsck" -n "$img"
 check "fsck -n left no -wal or -shm" 'alone "$img"'
 check "fsck -n left the file byte for byte as it was" \
 	'[ "$(md5sum <"$img")" = "$sum" ]'
-run 0 "fsck -y on it is clean" "$fsck" -y "$img"
+expect_exit 0 "fsck -y on it is clean" "$fsck" -y "$img"
 check "fsck -y left no -wal or -shm" 'alone "$img"'
 chmod 0444 "$img"
-run 0 "fsck -n on the file made read-only" setpriv --reuid=65534 \
+expect_exit 0 "fsck -n on the file made read-only" setpriv --reuid=65534 \
 	--regid=65534 --clear-groups "$fsck" -n "$img"
 chmod 0644 "$img"
 
 # mkfs.sqlitefs where nothing can be written: the reason, and no file
 mkdir "$dir/ro"
-run 1 "mkfs on a read-only filesystem fails" unshare -m sh -c \
+expect_exit 1 "mkfs on a read-only filesystem fails" unshare -m sh -c \
 	'mount -t tmpfs -o ro none "$1" && exec "$2" "$1/fs.db"' _ \
 	"$dir/ro" "$mkfs"
 check "mkfs on a read-only filesystem: the reason" \
 	'grep -q "Read-only file system" "$dir/out"'
 mkdir -m 0555 "$dir/locked"
-run 1 "mkfs in a directory the user cannot write fails" \
+expect_exit 1 "mkfs in a directory the user cannot write fails" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$mkfs" "$dir/locked/fs.db"
 check "mkfs in a directory the user cannot write: the reason" \
