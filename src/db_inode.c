@@ -250,13 +250,6 @@ int db_getattr(struct db *db, ino_t ino, struct stat *st)
 
 /* --- attributes -------------------------------------------------------- */
 
-/*
- * Drops from in what a change of its contents or owner takes (mask of
- * DB_KILL_*; the caller decides by the kernel's rules, see db.h): the
- * set-ID bits that db_killed_mode() drops; file capabilities (not from a
- * directory).  Returns 1 if the mode changed (in is not stored
- * here), 0 if not, or -errno.
- */
 mode_t db_killed_mode(mode_t mode, unsigned kill)
 {
 	if (S_ISDIR(mode) || !(kill & DB_KILL_SUIDGID))
@@ -267,6 +260,13 @@ mode_t db_killed_mode(mode_t mode, unsigned kill)
 	return mode;
 }
 
+/*
+ * Drops from in what a change of its contents or owner takes (mask of
+ * DB_KILL_*; the caller decides by the kernel's rules, see db.h): the
+ * set-ID bits that db_killed_mode() drops; file capabilities (not from a
+ * directory).  Returns 1 if the mode changed (in is not stored
+ * here), 0 if not, or -errno.
+ */
 int kill_priv(struct db *db, struct inode *in, unsigned kill)
 {
 	mode_t mode = in->mode;
