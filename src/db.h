@@ -241,12 +241,13 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 /*
  * Writes size bytes at off into regular file ino, growing it as needed and
  * updating mtime and ctime.  Returns size.  -EFBIG past the largest size.
- * kill is a mask of DB_KILL_* and DB_KEEP_TIMES.  When changed is not
- * NULL, *changed gets a mask of DB_CHANGED_*: what the kernel may cache
- * that the write changed besides size and times.
+ * flags holds what the write drops (DB_KILL_*) and, apart from those,
+ * DB_WRITE_KEEP_TIMES.  When changed is not NULL, *changed gets a mask of
+ * DB_CHANGED_*: what the kernel may cache that the write changed besides
+ * size and times.
  */
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, unsigned kill, unsigned *changed);
+		 size_t size, unsigned flags, unsigned *changed);
 
 /*
  * What a change of a file's contents drops (write, fallocate, copy), where
@@ -259,10 +260,22 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 #define DB_KILL_SUIDGID 1 /* set-user-ID, set-group-ID with group exec */
 #define DB_KILL_CAPS 2	  /* security.capability */
 #define DB_KILL_CAPS_SUIDGID (DB_KILL_SUIDGID | DB_KILL_CAPS)
-/* The kernel keeps mtime and ctime (writeback cache): leave them. */
-#define DB_KEEP_TIMES 4
 /* With DB_KILL_SUIDGID: set-group-ID without group execute too. */
 #define DB_KILL_SGID 8
+
+/*
+ * The mode that a change dropping kill (DB_KILL_*) leaves of mode, the one
+ * statement of the rule: a directory keeps its bits (there set-group-ID
+ * means "inherit the group"); with DB_KILL_SUIDGID set-user-ID goes, and
+ * set-group-ID when group-executable (without group execute it marks
+ * mandatory locking) or with DB_KILL_SGID.  Capabilities are not in a
+ * mode: DB_KILL_CAPS changes nothing here.
+ */
+mode_t db_killed_mode(mode_t mode, unsigned kill);
+
+/* A flag of db_write() besides DB_KILL_*: the kernel keeps mtime and ctime
+ * (writeback cache), leave them. */
+#define DB_WRITE_KEEP_TIMES 4
 
 /* What a write, fallocate or copy changed that the kernel may cache. */
 #define DB_CHANGED_BLOCKS 1 /* the bytes stored for the file (st_blocks) */

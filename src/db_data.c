@@ -394,11 +394,11 @@ static int write_in_place(struct db *db, const struct inode *in, int64_t off,
 /*
  * The general write, within the operation's savepoint: drops what kill
  * says, stores the blocks, then the inode with its new size and times
- * (unless DB_KEEP_TIMES).  changed (may be NULL) as for db_write().
+ * (unless keep_times).  changed (may be NULL) as for db_write().
  */
 static int write_blocks(struct db *db, struct inode *in, int64_t off,
 			const char *buf, size_t size, unsigned kill,
-			unsigned *changed)
+			int keep_times, unsigned *changed)
 {
 	int64_t stored = in->stored;
 	int killed = 0, rc = op_savepoint(db);
@@ -411,7 +411,7 @@ static int write_blocks(struct db *db, struct inode *in, int64_t off,
 		*changed |= DB_CHANGED_BLOCKS;
 	if (rc == 0 && changed && killed)
 		*changed |= DB_CHANGED_MODE;
-	if (rc == 0 && !(kill & DB_KEEP_TIMES))
+	if (rc == 0 && !keep_times)
 		in->mtime = in->ctime = now_ns();
 	if (rc == 0)
 		rc = inode_put(db, in);
@@ -419,8 +419,10 @@ static int write_blocks(struct db *db, struct inode *in, int64_t off,
 }
 
 ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
-		 size_t size, unsigned kill, unsigned *changed)
+		 size_t size, unsigned flags, unsigned *changed)
 {
+	unsigned kill = flags & ~(unsigned) DB_WRITE_KEEP_TIMES;
+	int keep_times = (flags & DB_WRITE_KEEP_TIMES) != 0;
 	struct inode in;
 	int64_t rc;
 
@@ -440,14 +442,14 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
-	if (rc == 0 &&
-	    !((kill & DB_KILL_SUIDGID) && (in.mode & (S_ISUID | S_ISGID))) &&
+	if (rc == 0 && db_killed_mode(in.mode, kill) == in.mode &&
 	    !((kill & DB_KILL_CAPS) && db->has_caps))
-		kill = kill & DB_KEEP_TIMES; /* nothing to drop */
-	if (rc == 0 && kill == DB_KEEP_TIMES)
+		kill = 0; /* nothing to drop */
+	if (rc == 0 && kill == 0 && keep_times)
 		rc = write_in_place(db, &in, off, buf, size);
 	if (rc == 0) /* not done in place: the general way */
-		rc = write_blocks(db, &in, off, buf, size, kill, changed);
+		rc = write_blocks(db, &in, off, buf, size, kill, keep_times,
+				  changed);
 	if (rc >= 0)
 		rc = (int64_t) size;
 	return (ssize_t) op_end(db, rc);

@@ -519,9 +519,13 @@ int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 
 /* --- directories ------------------------------------------------------- */
 
-/* Calls fn for "." and ".." as their offsets say; 1 if fn stopped. */
+/*
+ * Passes to fn the entries "." (offset 1) and ".." (offset 2) of dir that
+ * lie past off; ".." of an orphaned directory is dir itself.  Returns 1 if
+ * fn asked to stop, else 0 (a lookup that fails is not an error here).
+ */
 static int readdir_dots(struct db *db, const struct inode *dir, int64_t off,
-			db_dirent_fn fn, void *ctx, int *stop)
+			db_dirent_fn fn, void *ctx)
 {
 	struct inode up;
 	struct stat st;
@@ -530,10 +534,8 @@ static int readdir_dots(struct db *db, const struct inode *dir, int64_t off,
 
 	if (off < 1) {
 		inode_to_stat(db, dir, &st);
-		if (fn(ctx, ".", &st, 1)) {
-			*stop = 1;
-			return 0;
-		}
+		if (fn(ctx, ".", &st, 1))
+			return 1;
 	}
 	if (off < 2) {
 		rc = parent_of(db, dir->ino, &parent);
@@ -543,7 +545,7 @@ static int readdir_dots(struct db *db, const struct inode *dir, int64_t off,
 			up = *dir; /* an orphaned directory: ".." is itself */
 		inode_to_stat(db, &up, &st);
 		if (fn(ctx, "..", &st, 2))
-			*stop = 1;
+			return 1;
 	}
 	return 0;
 }
@@ -553,13 +555,11 @@ int db_readdir(struct db *db, ino_t ino, off_t off, db_dirent_fn fn, void *ctx)
 	sqlite3_stmt *s;
 	struct inode dir, in;
 	struct stat st;
-	int rc, stop = 0;
+	int rc;
 
 	pthread_mutex_lock(&db->lock);
 	rc = dir_get(db, (int64_t) ino, &dir);
-	if (rc == 0)
-		rc = readdir_dots(db, &dir, off, fn, ctx, &stop);
-	if (rc < 0 || stop)
+	if (rc < 0 || readdir_dots(db, &dir, off, fn, ctx))
 		goto out_unlock;
 	s = stmt(db, S_READDIR);
 	sqlite3_bind_int64(s, 1, (int64_t) ino);

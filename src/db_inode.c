@@ -250,12 +250,21 @@ int db_getattr(struct db *db, ino_t ino, struct stat *st)
 
 /* --- attributes -------------------------------------------------------- */
 
+mode_t db_killed_mode(mode_t mode, unsigned kill)
+{
+	if (S_ISDIR(mode) || !(kill & DB_KILL_SUIDGID))
+		return mode;
+	mode &= (mode_t) ~S_ISUID;
+	if ((mode & S_IXGRP) || (kill & DB_KILL_SGID))
+		mode &= (mode_t) ~S_ISGID;
+	return mode;
+}
+
 /*
  * Drops from in what a change of its contents or owner takes (mask of
  * DB_KILL_*; the caller decides by the kernel's rules, see db.h): the
- * set-user-ID bit; the set-group-ID bit when group execute is on (else it
- * marks mandatory locking) or with DB_KILL_SGID; file capabilities.  The
- * one place that does.  Returns 1 if the mode changed (in is not stored
+ * set-ID bits that db_killed_mode() drops; file capabilities (not from a
+ * directory).  Returns 1 if the mode changed (in is not stored
  * here), 0 if not, or -errno.
  */
 int kill_priv(struct db *db, struct inode *in, unsigned kill)
@@ -264,13 +273,9 @@ int kill_priv(struct db *db, struct inode *in, unsigned kill)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (S_ISDIR(in->mode)) /* there set-group-ID means inherit the group */
+	if (S_ISDIR(in->mode)) /* capabilities neither */
 		return 0;
-	if (kill & DB_KILL_SUIDGID) {
-		in->mode &= (mode_t) ~S_ISUID;
-		if ((in->mode & S_IXGRP) || (kill & DB_KILL_SGID))
-			in->mode &= (mode_t) ~S_ISGID;
-	}
+	in->mode = db_killed_mode(mode, kill);
 	if (!(kill & DB_KILL_CAPS) || !db->has_caps || !S_ISREG(in->mode))
 		return in->mode != mode;
 	s = stmt(db, S_XATTR_DELETE);

@@ -589,11 +589,10 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	if (kill & DB_KILL_SGID)
 		*mask |= DB_SET_KILL_SGID;
 	if (!chown_none || db_getattr(fs->db, ino, &st) < 0 ||
-	    S_ISDIR(st.st_mode) || fuse_req_ctx(req)->uid == st.st_uid)
+	    fuse_req_ctx(req)->uid == st.st_uid)
 		return 0;
-	if (!(st.st_mode & S_ISUID) &&
-	    !((st.st_mode & S_ISGID) &&
-	      ((st.st_mode & S_IXGRP) || (kill & DB_KILL_SGID))))
+	kill = DB_KILL_SUIDGID | (kill & DB_KILL_SGID); /* as *mask says */
+	if (db_killed_mode(st.st_mode, kill) == st.st_mode)
 		return 0;
 	return caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
 }
@@ -849,7 +848,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
-	unsigned kill = 0, changed = 0;
+	unsigned flags = 0, changed = 0;
 	ssize_t n;
 
 	/*
@@ -861,10 +860,10 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	 * stores to a shared mapping, which drop nothing (on ext4 neither).
 	 */
 	if (!fi->writepage)
-		kill = kill_mask(fs, req, ino, !chan_kill_suidgid(fs->chan));
-	if (fs->writeback)
-		kill |= DB_KEEP_TIMES; /* the kernel sends them with setattr */
-	n = db_write(fs->db, ino, off, buf, size, kill, &changed);
+		flags = kill_mask(fs, req, ino, !chan_kill_suidgid(fs->chan));
+	if (fs->writeback) /* the kernel sends the times with setattr */
+		flags |= DB_WRITE_KEEP_TIMES;
+	n = db_write(fs->db, ino, off, buf, size, flags, &changed);
 	if (n < 0) {
 		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 		return;

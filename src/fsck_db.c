@@ -117,7 +117,7 @@ static const char *const fsck_sql[F_COUNT] = {
 };
 
 /* An inode as fsck sees it. */
-struct fi {
+struct fsck_inode {
 	int64_t ino;
 	int64_t mode;
 	int64_t nlink;
@@ -135,7 +135,7 @@ struct fi {
 };
 
 /* A directory entry. */
-struct fe {
+struct fsck_entry {
 	int64_t id;
 	int64_t parent;
 	int64_t ino;
@@ -155,16 +155,15 @@ struct fix {
 struct fsck {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[F_COUNT];
-	char *path;
-	int repair;	 /* opened for repair */
-	int fixing;	 /* repairing: opened for it and SQLite's file sound */
-	int64_t bs;	 /* bytes per data block */
-	struct fi *in;	 /* inodes by inode number */
-	size_t nin;	 /* how many */
-	struct fe *de;	 /* dentries by parent, then id */
-	size_t nde;	 /* how many */
-	size_t nsorted;	 /* the first nsorted are in order */
-	struct fix *fix; /* queued repairs */
+	int repair; /* opened for repair */
+	int fixing; /* repairing: opened for it and SQLite's file sound */
+	int64_t bs; /* bytes per data block */
+	struct fsck_inode *in; /* inodes by inode number */
+	size_t nin;	       /* how many */
+	struct fsck_entry *de; /* dentries by parent, then id */
+	size_t nde;	       /* how many */
+	size_t nsorted;	       /* the first nsorted are in order */
+	struct fix *fix;       /* queued repairs */
 	size_t nfix;
 	int64_t lost_found_ino; /* inode of /lost+found, 0 until known */
 	int oom;		/* an allocation failed */
@@ -194,7 +193,7 @@ static int grow(void **p, size_t n, size_t size)
 }
 
 /* The inode numbered ino, or NULL. */
-static struct fi *fi_find(struct fsck *f, int64_t ino)
+static struct fsck_inode *inode_find(struct fsck *f, int64_t ino)
 {
 	size_t lo = 0, hi = f->nin;
 
@@ -212,16 +211,16 @@ static struct fi *fi_find(struct fsck *f, int64_t ino)
 }
 
 /* A live inode numbered ino, or NULL. */
-static struct fi *fi_live(struct fsck *f, int64_t ino)
+static struct fsck_inode *inode_live(struct fsck *f, int64_t ino)
 {
-	struct fi *fi = fi_find(f, ino);
+	struct fsck_inode *node = inode_find(f, ino);
 
-	return fi && !fi->gone ? fi : NULL;
+	return node && !node->gone ? node : NULL;
 }
 
-static int is_dir(const struct fi *fi)
+static int is_dir(const struct fsck_inode *node)
 {
-	return fi && S_ISDIR((mode_t) fi->mode);
+	return node && S_ISDIR((mode_t) node->mode);
 }
 
 /* The index of the first sorted dentry in directory parent. */
@@ -240,7 +239,12 @@ static size_t fe_first(struct fsck *f, int64_t parent)
 	return lo;
 }
 
-/* A name made printable for a message: at most 60 bytes, escaped. */
+/* How many bytes of a name a message shows. */
+#define SHOW_BYTES 60
+/* The size of a buffer for show(): SHOW_BYTES escaped, "...", NUL. */
+#define SHOWN_SIZE 300
+
+/* A name made printable for a message: at most SHOW_BYTES, escaped. */
 static const char *show(const char *name, int len, char *buf, size_t size)
 {
 	size_t o = 0;
@@ -249,7 +253,7 @@ static const char *show(const char *name, int len, char *buf, size_t size)
 	for (i = 0; i < len && o + 8 < size; i++) {
 		unsigned char c = (unsigned char) name[i];
 
-		if (i == 60) {
+		if (i == SHOW_BYTES) {
 			o += (size_t) snprintf(buf + o, size - o, "...");
 			break;
 		}
@@ -417,7 +421,6 @@ int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 	if (!f)
 		return -ENOMEM;
 	f->repair = repair;
-	f->path = strdup(path);
 	/* hardened as the daemon's connection: stored triggers and views
 	 * never run */
 	rc = db_sqlite_open(path, repair ? 0 : DB_OPEN_READONLY, &f->conn, err,
@@ -465,7 +468,6 @@ void fsck_close(struct fsck *f)
 	free(f->de);
 	free(f->in);
 	free(f->fix);
-	free(f->path);
 	free(f);
 }
 
@@ -524,15 +526,15 @@ static int check_foreign_keys(struct fsck *f, char *err, size_t errsz)
  */
 static int fi_cmp(const void *a, const void *b)
 {
-	int64_t x = ((const struct fi *) a)->ino,
-		y = ((const struct fi *) b)->ino;
+	int64_t x = ((const struct fsck_inode *) a)->ino,
+		y = ((const struct fsck_inode *) b)->ino;
 
 	return (x > y) - (x < y);
 }
 
 static int fe_cmp(const void *a, const void *b)
 {
-	const struct fe *x = a, *y = b;
+	const struct fsck_entry *x = a, *y = b;
 
 	if (x->parent != y->parent)
 		return (x->parent > y->parent) - (x->parent < y->parent);
@@ -545,22 +547,22 @@ static int load_inodes(struct fsck *f, char *err, size_t errsz)
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct fi *fi;
+		struct fsck_inode *node;
 
 		if (grow((void **) &f->in, f->nin, sizeof(*f->in)) < 0) {
 			f->oom = 1;
 			break;
 		}
-		fi = &f->in[f->nin++];
-		memset(fi, 0, sizeof(*fi));
-		fi->ino = sqlite3_column_int64(s, 0);
-		fi->mode = sqlite3_column_int64(s, 1);
-		fi->nlink = sqlite3_column_int64(s, 2);
-		fi->size = sqlite3_column_int64(s, 3);
-		fi->stored = sqlite3_column_int64(s, 4);
-		fi->target_len = sqlite3_column_int64(s, 5)
-					 ? sqlite3_column_int64(s, 6)
-					 : -1;
+		node = &f->in[f->nin++];
+		memset(node, 0, sizeof(*node));
+		node->ino = sqlite3_column_int64(s, 0);
+		node->mode = sqlite3_column_int64(s, 1);
+		node->nlink = sqlite3_column_int64(s, 2);
+		node->size = sqlite3_column_int64(s, 3);
+		node->stored = sqlite3_column_int64(s, 4);
+		node->target_len = sqlite3_column_int64(s, 5)
+					   ? sqlite3_column_int64(s, 6)
+					   : -1;
 	}
 	f->res->inodes = (long) f->nin;
 	if (f->nin)
@@ -576,7 +578,7 @@ static int load_dentries(struct fsck *f, char *err, size_t errsz)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const void *name = sqlite3_column_blob(s, 3);
 		int len = sqlite3_column_bytes(s, 3);
-		struct fe *e;
+		struct fsck_entry *e;
 
 		if (grow((void **) &f->de, f->nde, sizeof(*f->de)) < 0) {
 			f->oom = 1;
@@ -618,21 +620,21 @@ static int has_children(struct fsck *f, int64_t ino)
 	return 0;
 }
 
-/* Deletes inode fi: its rows, its names, and the names in it. */
-static int drop_inode(struct fsck *f, struct fi *fi)
+/* Deletes inode node: its rows, its names, and the names in it. */
+static int drop_inode(struct fsck *f, struct fsck_inode *node)
 {
 	size_t i;
 	int q;
 
 	for (i = 0; i < f->nde; i++)
-		if (f->de[i].ino == fi->ino || f->de[i].parent == fi->ino)
+		if (f->de[i].ino == node->ino || f->de[i].parent == node->ino)
 			f->de[i].dead = 1;
-	fi->gone = 1;
-	q = plan(f, F_DENTRY_DELETE_INO, fi->ino, 0, 0);
-	plan(f, F_DENTRY_DELETE_PARENT, fi->ino, 0, 0);
-	plan(f, F_DATA_DELETE_INO, fi->ino, 0, 0);
-	plan(f, F_XATTR_DELETE_INO, fi->ino, 0, 0);
-	plan(f, F_INODE_DELETE, fi->ino, 0, 0);
+	node->gone = 1;
+	q = plan(f, F_DENTRY_DELETE_INO, node->ino, 0, 0);
+	plan(f, F_DENTRY_DELETE_PARENT, node->ino, 0, 0);
+	plan(f, F_DATA_DELETE_INO, node->ino, 0, 0);
+	plan(f, F_XATTR_DELETE_INO, node->ino, 0, 0);
+	plan(f, F_INODE_DELETE, node->ino, 0, 0);
 	return q;
 }
 
@@ -648,35 +650,35 @@ static const char *type_name(mode_t mode)
 	}
 }
 
-static int known_type(const struct fi *fi)
+static int known_type(const struct fsck_inode *node)
 {
-	mode_t mode = (mode_t) fi->mode;
+	mode_t mode = (mode_t) node->mode;
 
-	return fi->mode >= 0 && fi->mode <= 0177777 &&
+	return node->mode >= 0 && node->mode <= 0177777 &&
 	       (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode) ||
 		S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) ||
 		S_ISBLK(mode));
 }
 
 /*
- * The type inode fi should have: its own if known, except that an empty
+ * The type inode node should have: its own if known, except that an empty
  * non-directory holding entries was a directory; for an unknown one, what
  * its rows say (a target: a symlink; entries, or the root: a directory;
  * else a regular file).
  */
-static mode_t right_type(struct fsck *f, const struct fi *fi)
+static mode_t right_type(struct fsck *f, const struct fsck_inode *node)
 {
-	mode_t type = (mode_t) fi->mode & S_IFMT;
+	mode_t type = (mode_t) node->mode & S_IFMT;
 
-	if (known_type(fi)) {
-		if (type != S_IFDIR && fi->size == 0 && fi->stored == 0 &&
-		    fi->target_len < 0 && has_children(f, fi->ino))
+	if (known_type(node)) {
+		if (type != S_IFDIR && node->size == 0 && node->stored == 0 &&
+		    node->target_len < 0 && has_children(f, node->ino))
 			return S_IFDIR;
 		return type;
 	}
-	if (fi->ino == DB_ROOT_INO || has_children(f, fi->ino))
+	if (node->ino == DB_ROOT_INO || has_children(f, node->ino))
 		return S_IFDIR;
-	return fi->target_len >= 0 ? S_IFLNK : S_IFREG;
+	return node->target_len >= 0 ? S_IFLNK : S_IFREG;
 }
 
 /* File types: unknown or wrong ones become what the rows say. */
@@ -685,26 +687,28 @@ static void check_types(struct fsck *f)
 	size_t i;
 
 	for (i = 0; i < f->nin; i++) {
-		struct fi *fi = &f->in[i];
-		mode_t mode = (mode_t) fi->mode, type = right_type(f, fi);
-		int known = known_type(fi);
+		struct fsck_inode *node = &f->in[i];
+		mode_t mode = (mode_t) node->mode, type = right_type(f, node);
+		int known = known_type(node);
 
 		if (known && type == (mode & S_IFMT))
 			continue;
-		fi->mode = (int64_t) (type | (mode & 07777));
+		node->mode = (int64_t) (type | (mode & 07777));
 		if (known)
-			finding(f, plan(f, F_INODE_MODE, fi->ino, fi->mode, 0),
+			finding(f,
+				plan(f, F_INODE_MODE, node->ino, node->mode, 0),
 				"inode %lld: a %s holding entries; made a "
 				"directory",
-				(long long) fi->ino,
+				(long long) node->ino,
 				S_ISREG(mode) ? "regular file"
 					      : "non-directory");
 		else
-			finding(f, plan(f, F_INODE_MODE, fi->ino, fi->mode, 0),
+			finding(f,
+				plan(f, F_INODE_MODE, node->ino, node->mode, 0),
 				"inode %lld: unknown file type (mode 0%llo); "
 				"made a %s",
-				(long long) fi->ino, (long long) mode & 0177777,
-				type_name(type));
+				(long long) node->ino,
+				(long long) mode & 0177777, type_name(type));
 	}
 }
 
@@ -714,38 +718,38 @@ static void check_inodes(struct fsck *f)
 	size_t i;
 
 	for (i = 0; i < f->nin; i++) {
-		struct fi *fi = &f->in[i];
-		mode_t mode = (mode_t) fi->mode;
-		int64_t want = fi->size;
+		struct fsck_inode *node = &f->in[i];
+		mode_t mode = (mode_t) node->mode;
+		int64_t want = node->size;
 
-		if (fi->gone)
+		if (node->gone)
 			continue;
-		if (S_ISLNK(mode) && fi->target_len < 0) {
-			finding(f, drop_inode(f, fi),
+		if (S_ISLNK(mode) && node->target_len < 0) {
+			finding(f, drop_inode(f, node),
 				"inode %lld: symlink without a target; "
 				"deleted",
-				(long long) fi->ino);
+				(long long) node->ino);
 			continue;
 		}
-		if (!S_ISLNK(mode) && fi->target_len >= 0) {
-			fi->target_len = -1;
-			finding(f, plan(f, F_INODE_UNTARGET, fi->ino, 0, 0),
+		if (!S_ISLNK(mode) && node->target_len >= 0) {
+			node->target_len = -1;
+			finding(f, plan(f, F_INODE_UNTARGET, node->ino, 0, 0),
 				"inode %lld: a symlink target on a %s; "
 				"removed",
-				(long long) fi->ino,
+				(long long) node->ino,
 				S_ISDIR(mode) ? "directory" : "non-symlink");
 		}
 		if (S_ISLNK(mode))
-			want = fi->target_len;
-		else if (fi->size < 0)
-			want = S_ISREG(mode) ? fi->maxend : 0;
-		if (want != fi->size) {
-			finding(f, plan(f, F_INODE_SIZE, fi->ino, want, 0),
+			want = node->target_len;
+		else if (node->size < 0)
+			want = S_ISREG(mode) ? node->maxend : 0;
+		if (want != node->size) {
+			finding(f, plan(f, F_INODE_SIZE, node->ino, want, 0),
 				"inode %lld: size %lld, should be %lld; fixed "
 				"to %lld",
-				(long long) fi->ino, (long long) fi->size,
+				(long long) node->ino, (long long) node->size,
 				(long long) want, (long long) want);
-			fi->size = want;
+			node->size = want;
 		}
 	}
 }
@@ -767,11 +771,11 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		int64_t ino = sqlite3_column_int64(s, 0);
 		int64_t b = sqlite3_column_int64(s, 1);
 		int64_t len = sqlite3_column_int64(s, 2), start, end, keep;
-		struct fi *fi = fi_find(f, ino);
+		struct fsck_inode *node = inode_find(f, ino);
 
 		if (!final)
 			f->res->blocks++;
-		if (!fi) {
+		if (!node) {
 			if (!final) {
 				f->fk_found++;
 				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
@@ -781,18 +785,18 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 			}
 			continue;
 		}
-		if (fi->gone)
+		if (node->gone)
 			continue;
 		/* the last byte a file can hold is at INT64_MAX - 1 (the
 		 * largest size is INT64_MAX, the kernel's MAX_LFS_FILESIZE) */
-		if (!S_ISREG((mode_t) fi->mode) || b < 0 ||
+		if (!S_ISREG((mode_t) node->mode) || b < 0 ||
 		    b > (INT64_MAX - 1) / bs) {
 			if (!final)
 				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
 					"inode %lld: data block %lld %s; "
 					"deleted",
 					(long long) ino, (long long) b,
-					S_ISREG((mode_t) fi->mode)
+					S_ISREG((mode_t) node->mode)
 						? "beyond any file size"
 						: "in a file that is not a "
 						  "regular file");
@@ -823,25 +827,25 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		if (!final) {
 			/* what lies past INT64_MAX is cut in the final pass */
 			end = len > INT64_MAX - start ? INT64_MAX : start + len;
-			if (end > fi->maxend)
-				fi->maxend = end;
+			if (end > node->maxend)
+				node->maxend = end;
 			continue;
 		}
-		keep = fi->size - start < len ? fi->size - start : len;
+		keep = node->size - start < len ? node->size - start : len;
 		if (keep <= 0)
 			finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
 				"inode %lld: data block %lld lies past the "
 				"end of the file (size %lld); deleted",
 				(long long) ino, (long long) b,
-				(long long) fi->size);
+				(long long) node->size);
 		else if (keep < len)
 			finding(f, plan(f, F_DATA_TRIM, ino, b, keep),
 				"inode %lld: data block %lld reaches past the "
 				"end of the file (size %lld); cut",
 				(long long) ino, (long long) b,
-				(long long) fi->size);
+				(long long) node->size);
 		if (keep > 0)
-			fi->sum += keep;
+			node->sum += keep;
 	}
 	return scan_end(f, s, rc, err, errsz);
 }
@@ -852,16 +856,16 @@ static void check_stored(struct fsck *f)
 	size_t i;
 
 	for (i = 0; i < f->nin; i++) {
-		struct fi *fi = &f->in[i];
+		struct fsck_inode *node = &f->in[i];
 
-		if (fi->gone || fi->stored == fi->sum)
+		if (node->gone || node->stored == node->sum)
 			continue;
-		finding(f, plan(f, F_INODE_STORED, fi->ino, fi->sum, 0),
+		finding(f, plan(f, F_INODE_STORED, node->ino, node->sum, 0),
 			"inode %lld: stored bytes %lld, the data blocks hold "
 			"%lld; fixed",
-			(long long) fi->ino, (long long) fi->stored,
-			(long long) fi->sum);
-		fi->stored = fi->sum;
+			(long long) node->ino, (long long) node->stored,
+			(long long) node->sum);
+		node->stored = node->sum;
 	}
 }
 
@@ -874,7 +878,7 @@ static int xattr_name_ok(const char *name, int len)
 static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 {
 	sqlite3_stmt *s = f->stmt[F_XATTRS];
-	char shown[300], name[300];
+	char shown[SHOWN_SIZE], name[SHOWN_SIZE];
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -882,18 +886,18 @@ static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 		const char *p = sqlite3_column_blob(s, 1);
 		int len = sqlite3_column_bytes(s, 1);
 		int64_t vlen = sqlite3_column_int64(s, 2);
-		struct fi *fi = fi_find(f, ino);
-		int n = len < 299 ? len : 299;
+		struct fsck_inode *node = inode_find(f, ino);
+		int n = len < SHOWN_SIZE - 1 ? len : SHOWN_SIZE - 1;
 
 		if (n)
 			memcpy(name, p, (size_t) n);
 		name[n] = '\0';
 		show(name, n, shown, sizeof(shown));
-		if (fi && fi->gone)
+		if (node && node->gone)
 			continue;
-		if (!fi)
+		if (!node)
 			f->fk_found++;
-		if (!fi)
+		if (!node)
 			finding(f,
 				plan_name(f, F_XATTR_DELETE, ino, 0, 0, p, len,
 					  1),
@@ -921,7 +925,7 @@ static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 
 /* --- the directory tree ------------------------------------------------ */
 
-static int name_ok(const struct fe *e)
+static int name_ok(const struct fsck_entry *e)
 {
 	if (e->len == 0 || e->len > DB_NAME_MAX ||
 	    (int) strlen(e->name) != e->len || strchr(e->name, '/'))
@@ -932,13 +936,13 @@ static int name_ok(const struct fe *e)
 /* Each dentry on its own: both ends exist, the parent is a directory. */
 static void check_dentries(struct fsck *f)
 {
-	char shown[300];
+	char shown[SHOWN_SIZE];
 	size_t i;
 
 	for (i = 0; i < f->nde; i++) {
-		struct fe *e = &f->de[i];
-		struct fi *parent = fi_find(f, e->parent);
-		struct fi *child = fi_find(f, e->ino);
+		struct fsck_entry *e = &f->de[i];
+		struct fsck_inode *parent = inode_find(f, e->parent);
+		struct fsck_inode *child = inode_find(f, e->ino);
 		const char *why = NULL;
 
 		if (e->dead)
@@ -993,9 +997,9 @@ static void walk(struct fsck *f, int64_t top)
 {
 	int64_t *queue = NULL;
 	size_t head = 0, tail = 0, cap = 0, i;
-	char shown[300];
+	char shown[SHOWN_SIZE];
 
-	fi_find(f, top)->reached = 1;
+	inode_find(f, top)->reached = 1;
 	if (!(queue = malloc(64 * sizeof(*queue)))) {
 		f->oom = 1;
 		return;
@@ -1007,8 +1011,8 @@ static void walk(struct fsck *f, int64_t top)
 
 		for (i = fe_first(f, dir);
 		     i < f->nsorted && f->de[i].parent == dir; i++) {
-			struct fe *e = &f->de[i];
-			struct fi *c = fi_live(f, e->ino);
+			struct fsck_entry *e = &f->de[i];
+			struct fsck_inode *c = inode_live(f, e->ino);
 
 			if (e->dead || !c)
 				continue;
@@ -1050,7 +1054,7 @@ static void walk(struct fsck *f, int64_t top)
 static int add_dentry(struct fsck *f, int64_t parent, const char *name,
 		      int64_t ino)
 {
-	struct fe *e;
+	struct fsck_entry *e;
 
 	if (grow((void **) &f->de, f->nde, sizeof(*f->de)) < 0) {
 		f->oom = 1;
@@ -1087,17 +1091,17 @@ static int name_taken(struct fsck *f, int64_t dir, const char *name)
 static int64_t lost_found(struct fsck *f)
 {
 	size_t i;
-	struct fi *fi;
+	struct fsck_inode *node;
 	int64_t ino;
 
 	if (f->lost_found_ino)
 		return f->lost_found_ino;
 	for (i = 0; i < f->nde; i++) {
-		struct fe *e = &f->de[i];
+		struct fsck_entry *e = &f->de[i];
 
 		if (e->parent == DB_ROOT_INO && !e->dead &&
 		    !strcmp(e->name, "lost+found"))
-			return is_dir(fi_live(f, e->ino))
+			return is_dir(inode_live(f, e->ino))
 				       ? (f->lost_found_ino = e->ino)
 				       : 0;
 	}
@@ -1108,16 +1112,16 @@ static int64_t lost_found(struct fsck *f)
 		f->oom = 1;
 		return 0;
 	}
-	fi = &f->in[f->nin++];
-	memset(fi, 0, sizeof(*fi));
-	fi->ino = ino;
-	fi->mode = S_IFDIR | 0700;
-	fi->nlink = 2;
-	fi->target_len = -1;
-	fi->reached = 1;
-	fi->made = 1;
-	fi->imagined = !f->fixing;
-	plan(f, F_INODE_NEW_DIR, ino, fi->mode,
+	node = &f->in[f->nin++];
+	memset(node, 0, sizeof(*node));
+	node->ino = ino;
+	node->mode = S_IFDIR | 0700;
+	node->nlink = 2;
+	node->target_len = -1;
+	node->reached = 1;
+	node->made = 1;
+	node->imagined = !f->fixing;
+	plan(f, F_INODE_NEW_DIR, ino, node->mode,
 	     (int64_t) time(NULL) * 1000000000);
 	add_dentry(f, DB_ROOT_INO, "lost+found", ino);
 	if (f->fixing)
@@ -1156,11 +1160,11 @@ static void count_names(struct fsck *f)
 	for (i = 0; i < f->nin; i++)
 		f->in[i].names = f->in[i].subdirs = 0;
 	for (i = 0; i < f->nde; i++) {
-		struct fe *e = &f->de[i];
-		struct fi *c, *p;
+		struct fsck_entry *e = &f->de[i];
+		struct fsck_inode *c, *p;
 
-		if (e->dead || !(c = fi_live(f, e->ino)) ||
-		    !(p = fi_live(f, e->parent)))
+		if (e->dead || !(c = inode_live(f, e->ino)) ||
+		    !(p = inode_live(f, e->parent)))
 			continue;
 		c->names++;
 		if (is_dir(c))
@@ -1181,31 +1185,32 @@ static void check_reachable(struct fsck *f)
 	walk(f, DB_ROOT_INO);
 	count_names(f);
 	for (i = 0; i < f->nin; i++) {
-		struct fi *fi = &f->in[i];
+		struct fsck_inode *node = &f->in[i];
 
-		if (fi->gone || fi->reached || fi->names || fi->nlink != 0)
+		if (node->gone || node->reached || node->names ||
+		    node->nlink != 0)
 			continue;
 		f->res->notes++;
 		if (f->fixing) {
-			drop_inode(f, fi);
+			drop_inode(f, node);
 			f->res->purged++;
 		}
 		note(f, "inode %lld: orphan (no name, link count 0); %s",
-		     (long long) fi->ino,
+		     (long long) node->ino,
 		     f->fixing ? "deleted" : "the next mount deletes it");
-		fi->gone = 1;
+		node->gone = 1;
 	}
 	count_names(f);
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < f->nin; i++) {
-			struct fi *fi = &f->in[i];
+			struct fsck_inode *node = &f->in[i];
 
-			if (fi->gone || fi->reached ||
-			    (pass < 2 && !is_dir(fi)) ||
-			    (pass == 0 && fi->names))
+			if (node->gone || node->reached ||
+			    (pass < 2 && !is_dir(node)) ||
+			    (pass == 0 && node->names))
 				continue;
-			int64_t ino = fi->ino;
-			int dir = is_dir(fi), fixed = reattach(f, ino);
+			int64_t ino = node->ino;
+			int dir = is_dir(node), fixed = reattach(f, ino);
 
 			finding(f, fixed,
 				"inode %lld: %s not reachable from the root; "
@@ -1225,21 +1230,21 @@ static void check_nlink(struct fsck *f)
 
 	count_names(f);
 	for (i = 0; i < f->nin; i++) {
-		struct fi *fi = &f->in[i];
-		int64_t want = is_dir(fi) ? 2 + fi->subdirs : fi->names;
+		struct fsck_inode *node = &f->in[i];
+		int64_t want = is_dir(node) ? 2 + node->subdirs : node->names;
 
-		if (fi->gone || fi->imagined || fi->nlink == want)
+		if (node->gone || node->imagined || node->nlink == want)
 			continue;
-		if (fi->made) { /* not damage: lost+found's new subdirs */
-			plan(f, F_INODE_NLINK, fi->ino, want, 0);
-			fi->nlink = want;
+		if (node->made) { /* not damage: lost+found's new subdirs */
+			plan(f, F_INODE_NLINK, node->ino, want, 0);
+			node->nlink = want;
 			continue;
 		}
-		finding(f, plan(f, F_INODE_NLINK, fi->ino, want, 0),
+		finding(f, plan(f, F_INODE_NLINK, node->ino, want, 0),
 			"inode %lld: link count %lld, should be %lld; fixed",
-			(long long) fi->ino, (long long) fi->nlink,
+			(long long) node->ino, (long long) node->nlink,
 			(long long) want);
-		fi->nlink = want;
+		node->nlink = want;
 	}
 }
 
@@ -1260,7 +1265,7 @@ static int read_block_size(struct fsck *f, char *err, size_t errsz)
 int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 	     struct fsck_result *res, char *err, size_t errsz)
 {
-	struct fi *root;
+	struct fsck_inode *root;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1277,7 +1282,7 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 		rc = load_dentries(f, err, errsz);
 	if (rc < 0)
 		return rc;
-	root = fi_find(f, DB_ROOT_INO);
+	root = inode_find(f, DB_ROOT_INO);
 	if (!root || right_type(f, root) != S_IFDIR) {
 		finding(f, 0, "inode 1: the root directory is %s; not repaired",
 			root ? "not a directory" : "missing");

@@ -2432,6 +2432,32 @@ START_TEST(test_xattr_remove)
 }
 END_TEST
 
+/* The set-ID rule alone: which mode bits a kill mask takes. */
+START_TEST(test_killed_mode)
+{
+	const mode_t reg = S_IFREG, dir = S_IFDIR;
+
+	ck_assert_uint_eq(db_killed_mode(reg | 06755, 0), reg | 06755);
+	ck_assert_uint_eq(db_killed_mode(reg | 06755, DB_KILL_CAPS),
+			  reg | 06755);
+	ck_assert_uint_eq(db_killed_mode(reg | 06755, DB_KILL_SUIDGID),
+			  reg | 0755);
+	/* set-group-ID without group execute stays, unless DB_KILL_SGID */
+	ck_assert_uint_eq(db_killed_mode(reg | 06745, DB_KILL_SUIDGID),
+			  reg | 02745);
+	ck_assert_uint_eq(
+		db_killed_mode(reg | 06745, DB_KILL_SUIDGID | DB_KILL_SGID),
+		reg | 0745);
+	/* DB_KILL_SGID alone drops nothing */
+	ck_assert_uint_eq(db_killed_mode(reg | 06745, DB_KILL_SGID),
+			  reg | 06745);
+	/* a directory keeps its bits */
+	ck_assert_uint_eq(db_killed_mode(dir | 07755,
+					 DB_KILL_CAPS_SUIDGID | DB_KILL_SGID),
+			  dir | 07755);
+}
+END_TEST
+
 /* What a write or chown drops when the kernel leaves it to the daemon. */
 START_TEST(test_kill_priv)
 {
@@ -3331,6 +3357,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, test_xattr_list);
 	tcase_add_test(tc, test_xattr_remove);
 	tcase_add_test(tc, test_xattr_namespaces);
+	tcase_add_test(tc, test_killed_mode);
 	tcase_add_test(tc, test_kill_priv);
 	tcase_add_test(tc, test_kill_priv_fallocate_copy);
 	tcase_add_test(tc, test_kill_priv_truncate);
