@@ -1,5 +1,6 @@
 /*
- * db_test_inode.c - db_test cases: inodes and names, attributes (src/db_inode.c)
+ * db_test_inode.c - db_test cases: inodes and names, attributes
+ *   (src/db_inode.c)
  */
 #include <check.h>
 #include <errno.h>

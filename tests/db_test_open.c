@@ -1,5 +1,6 @@
 /*
- * db_test_open.c - db_test cases: db_open and db_mkfs (src/db_open.c), damaged databases
+ * db_test_open.c - db_test cases: db_open and db_mkfs (src/db_open.c),
+ *   damaged databases
  */
 #include <check.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
 /*
- * mount_dirs.c - mount_test cases: directories, links, rename, open but unlinked files
+ * mount_dirs.c - mount_test cases: directories, links, rename, open but
+ *   unlinked files
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

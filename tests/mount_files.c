@@ -1,5 +1,6 @@
 /*
- * mount_files.c - mount_test cases: files (create, write, read, truncate, holes, fallocate, names)
+ * mount_files.c - mount_test cases: files (create, write, read, truncate,
+ *   holes, fallocate, names)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

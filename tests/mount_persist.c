@@ -1,5 +1,6 @@
 /*
- * mount_persist.c - mount_test cases: persistence, command line, durability, read-only mount
+ * mount_persist.c - mount_test cases: persistence, command line,
+ *   durability, read-only mount
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

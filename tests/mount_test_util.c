@@ -1,5 +1,6 @@
 /*
- * mount_test_util.c - mount_test's assertions, paths, file helpers, unprivileged child
+ * mount_test_util.c - mount_test's assertions, paths, file helpers, the
+ *   unprivileged child
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
