@@ -22,7 +22,8 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-static int run(const char *cmd)
+/* Runs cmd through sh -c; returns its exit status, -1 if it did not exit. */
+static int run_shell(const char *cmd)
 {
 	int st = system(cmd);
 
@@ -53,7 +54,7 @@ int mnt_init(struct mnt *m, const char *mkfs_args)
 	snprintf(cmd, sizeof(cmd), "%s %s '%s' >/dev/null",
 		 env_or("MKFS", "scripts/mkfs.sh"), mkfs_args ? mkfs_args : "",
 		 m->db);
-	if (run(cmd) != 0) {
+	if (run_shell(cmd) != 0) {
 		fprintf(stderr, "mount_util: mkfs failed: %s\n", cmd);
 		return -1;
 	}
@@ -130,7 +131,7 @@ static void dump_stacks(pid_t pid)
 		 "for n in /proc/[0-9]*/ns/mnt; do readlink $n; done | "
 		 "sort | uniq -c | sed 's/^/# mount namespace: /' >&2",
 		 (int) pid);
-	if (run(cmd) != 0)
+	if (run_shell(cmd) != 0)
 		fprintf(stderr, "# cannot read the daemon's stacks\n");
 }
 
@@ -143,7 +144,7 @@ int mnt_umount(struct mnt *m)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "fusermount3 -u '%s'", m->path);
 	for (i = 0; i < 50; i++) {
-		if (run(cmd) == 0)
+		if (run_shell(cmd) == 0)
 			break;
 		usleep(100000); /* busy: a test process may still hold a file */
 	}
@@ -209,7 +210,7 @@ int mnt_kill(struct mnt *m, int sig)
 	m->pid = 0;
 	snprintf(cmd, sizeof(cmd), "fusermount3 -u -z '%s' 2>/dev/null",
 		 m->path);
-	run(cmd);
+	run_shell(cmd);
 	return 0;
 }
 
@@ -275,7 +276,7 @@ void mnt_cleanup(struct mnt *m)
 		mnt_kill(m, SIGKILL);
 	if (m->dir[0] && !getenv("KEEP_TEST_DIR")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->dir);
-		run(cmd);
+		run_shell(cmd);
 	}
 }
 
