@@ -30,7 +30,7 @@
 struct db;
 
 /* The format this build reads and writes (PRAGMA user_version). */
-#define DB_FORMAT_VERSION 1
+#define DB_FORMAT_VERSION 2
 /* PRAGMA application_id of a sqlitefs database: "SQFS". */
 #define DB_APPLICATION_ID 0x53514653
 /* The root directory's inode number. */
@@ -372,6 +372,28 @@ int db_views_refresh(struct db *db);
 
 /* Sets the birth time of ino (which no other call sets).  -ENOENT. */
 int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime);
+
+/* --- the change journal and the search indexes (db_journal.c) ---------- */
+
+/*
+ * Changes a setting named by the keys of SQLITEFS_IOC_SET (journal.h), in
+ * the batch (committed with it):
+ *   journal             "on" or "off"; off drops the retained events and
+ *                       moves journal_start past the newest id, so every
+ *                       cursor is answered "history incomplete";
+ *   journal_max_events  a count, 0 for no limit;
+ *   journal_max_age     seconds, 0 for no limit;
+ *   index_add           makes a search index over the existing rows:
+ *                       "name" (entry names), "size", "mtime", or
+ *                       "xattr:NAME" (the values of extended attribute
+ *                       NAME), SQL index search_name, search_size,
+ *                       search_mtime, "search_xattr:NAME";
+ *   index_drop          drops one.
+ * -EINVAL: an unknown key or a bad value; -EEXIST: the index exists;
+ * -ENOENT: it does not; -ENOTSUP: a database without a journal (format 1,
+ * opened read-only).
+ */
+int db_set(struct db *db, const char *key, const char *value);
 
 /* The database file, as given to db_open(): for messages. */
 const char *db_filename(struct db *db);
