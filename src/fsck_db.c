@@ -1753,7 +1753,10 @@ static void check_format_version(struct fsck *f)
 	if (f->version >= 2)
 		return;
 	f->res->old_format = 1;
-	if (plan_other(f, FIX_UPGRADE, NULL)) {
+	/* keys of the journal's settings left by a hand would make the
+	 * upgrade's INSERTs fail: the upgrade sets them all */
+	if (plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
+	    plan_other(f, FIX_UPGRADE, NULL)) {
 		f->res->upgraded = 1;
 		note(f, "format 1: no change journal; upgraded to format 2");
 	} else {

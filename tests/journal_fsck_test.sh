@@ -360,6 +360,23 @@ expect_exit 1 "format 1 with a search_ index: fsck -y drops it and upgrades" \
 check "format 1 with a search_ index: the schema of a new mkfs" \
 	'[ "$(schema "$img")" = "$(schema "$dir/new.db")" ]'
 
+# damage in a format-1 database: found beside the note, repaired in the
+# transaction of the upgrade; journal settings left by a hand replaced
+img=$dir/f1_damaged.db
+cp "$f1" "$img"
+query "$img" "UPDATE inode SET nlink = 7 WHERE ino = 3;
+	INSERT INTO settings VALUES ('uuid', 'x'), ('journal_next', 99)"
+expect_exit 4 "format 1 with damage: fsck -n finds it" "$fsck" -n "$img"
+check "format 1 with damage: and notes the format" \
+	'grep -q "^format 1: no change journal" "$dir/out"'
+expect_exit 1 "format 1 with damage: fsck -y repairs and upgrades" \
+	"$fsck" -y "$img"
+check "format 1 with damage: the link count repaired" \
+	'[ "$(query "$img" "SELECT nlink FROM inode WHERE ino = 3")" = 1 ]'
+check "format 1 with damage: the settings the upgrade makes" \
+	'[ "$(setting "$img" journal_next)" = 1 ] && [ "$(setting "$img" uuid)" != x ]'
+expect_exit 0 "format 1 with damage: then clean" "$fsck" -n "$img"
+
 # --- format 3: refused with one line, left as it was ---
 f3=$dir/format3.db
 cp "$base" "$f3"
