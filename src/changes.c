@@ -951,6 +951,7 @@ int main(int argc, char *argv[])
 	int c, nsets = 0, do_follow = 0, do_info = 0, rc;
 
 	memset(&r, 0, sizeof(r));
+	opterr = 0; /* our one-line message instead */
 	sets = calloc((size_t) argc, sizeof(*sets));
 	if (!sets)
 		die(EX_ERROR, "%s", strerror(ENOMEM));
@@ -984,14 +985,13 @@ int main(int argc, char *argv[])
 			printf(PROG " %s\n", SQLITEFS_VERSION);
 			return EX_OK;
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			die(EX_USAGE, "%s: unknown option or missing "
+				      "argument (see --help)",
+			    argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc - 1)
+		die(EX_USAGE, "expects one DATABASE or MOUNTPOINT (see --help)");
 	if ((nsets || do_info) &&
 	    (since || path || do_follow || (nsets && do_info)))
 		die(EX_USAGE, "--set and --info go alone");
