@@ -985,13 +985,15 @@ int main(int argc, char *argv[])
 			printf(PROG " %s\n", SQLITEFS_VERSION);
 			return EX_OK;
 		default:
-			die(EX_USAGE, "%s: unknown option or missing "
-				      "argument (see --help)",
+			die(EX_USAGE,
+			    "%s: unknown option or missing "
+			    "argument (see --help)",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		die(EX_USAGE, "expects one DATABASE or MOUNTPOINT (see --help)");
+		die(EX_USAGE,
+		    "expects one DATABASE or MOUNTPOINT (see --help)");
 	if ((nsets || do_info) &&
 	    (since || path || do_follow || (nsets && do_info)))
 		die(EX_USAGE, "--set and --info go alone");
