@@ -634,15 +634,16 @@ static int list_once(struct run *r, struct changes_db *db, int retry)
 			until = st.next;
 			newest.id = st.next - 1;
 			/* not retained: its time is not known, nor checked */
-			if (newest.id >= st.start)
-				rc = changes_event_time(db, newest.id,
-							&newest.time) == 1
-					     ? 0
-					     : -1;
-			else
+			if (newest.id < st.start)
 				newest.time_known = newest.id == 0;
+			else if (changes_event_time(db, newest.id,
+						    &newest.time) != 1)
+				rc = -1;
 		}
 		if (rc != 0) {
+			if (rc < 0 && !retry)
+				fprintf(stderr, PROG ": %s: cannot read: %s\n",
+					r->db_path, changes_errmsg(db));
 			changes_end(db);
 			return rc;
 		}
