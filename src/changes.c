@@ -699,21 +699,14 @@ static int poll_once(struct run *r, char *err, size_t errsz)
 
 /*
  * --follow: lists what commits from now on, every POLL_MS, until SIGINT
- * or SIGTERM; says once on stderr when the database cannot be read, and
+ * or SIGTERM (on_signal(), set up before the first listing); says once on stderr when the database cannot be read, and
  * keeps trying.  Returns the exit status.
  */
 static int follow(struct run *r)
 {
-	struct sigaction sa;
 	char err[256];
 	int rc, failing = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	/* writes restart; nanosleep() returns early all the same */
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	while (!stop) {
 		nap(POLL_MS);
 		if (stop)
@@ -1008,6 +1001,16 @@ int main(int argc, char *argv[])
 	if (do_info)
 		return info(&r);
 
+	if (do_follow) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		/* writes restart; nanosleep() returns early all the same */
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	rc = changes_open(r.db_path, &db, err, sizeof(err));
 	if (rc < 0)
 		die(rc == -ENOTSUP ? EX_NOJOURNAL : EX_ERROR, "%s: %s",
