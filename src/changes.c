@@ -187,10 +187,28 @@ static int find_db(const char *point, const char *type, const char *source,
 	return 0;
 }
 
+/* Whether the file at path starts as a sqlitefs database does. */
+static int is_database(const char *path)
+{
+	unsigned char h[72];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), yes;
+
+	if (fd < 0)
+		return 0;
+	/* SQLite's magic, then the big-endian application_id at 68 */
+	yes = pread(fd, h, sizeof(h), 0) == (ssize_t) sizeof(h) &&
+	      !memcmp(h, "SQLite format 3", 16) &&
+	      ((uint32_t) h[68] << 24 | (uint32_t) h[69] << 16 |
+	       (uint32_t) h[70] << 8 | h[71]) == DB_APPLICATION_ID;
+	close(fd);
+	return yes;
+}
+
 /*
  * Sets r->db_path (and r->mountpoint for a mount) from the argument: a
- * regular file is a database; anything else must be in a sqlitefs mount,
- * whose source is the database.  Exits 1 when neither.
+ * sqlitefs database file, or else a path in a sqlitefs mount, whose
+ * source is the database; else any other file, for changes_open() to
+ * say what it is.  Exits 1 when the path is not there.
  */
 static void resolve(struct run *r, const char *arg)
 {
@@ -200,20 +218,21 @@ static void resolve(struct run *r, const char *arg)
 
 	if (stat(arg, &st) < 0)
 		die(EX_ERROR, "%s: %s", arg, strerror(errno));
-	if (S_ISREG(st.st_mode)) {
-		r->db_path = arg;
+	r->db_path = arg;
+	if (S_ISREG(st.st_mode) && is_database(arg))
 		return;
-	}
 	if (!realpath(arg, real))
 		die(EX_ERROR, "%s: %s", arg, strerror(errno));
 	f.path = real;
 	if (mountinfo_each(find_mount, &f) < 0)
 		die(EX_ERROR, "/proc/self/mountinfo: cannot read");
-	if (!f.found || !f.sqlitefs)
+	if (f.found && f.sqlitefs) {
+		r->db_path = f.source;
+		r->mountpoint = f.point;
+	} else if (!S_ISREG(st.st_mode)) {
 		die(EX_ERROR, "%s: not a database file nor in a sqlitefs mount",
 		    arg);
-	r->db_path = f.source;
-	r->mountpoint = f.point;
+	}
 }
 
 /* --- paths -------------------------------------------------------------- */

@@ -374,6 +374,9 @@ cp "$dir/a.json" "$dir/ev.json"
 check "--path /d2: a rename into it, not /d itself" \
 	'has path=\"/d2/x\" old_path=\"/d/x\" && [ "$(ev "$dir/ev.json" count path=\"/d\")" -eq 0 ]'
 refused 2 "--path outside the mount: exit 2" --path ../.. "$mnt"
+"$changes" --json "$mnt" >"$dir/a.json"
+"$changes" --json "$mnt/new1" >"$dir/b.json"
+check "a file in the mount names the mount" 'cmp -s "$dir/a.json" "$dir/b.json"'
 
 # --- --follow -----------------------------------------------------------------
 "$changes" --follow --json "$mnt" >"$dir/follow.json" 2>"$dir/follow.err" &
