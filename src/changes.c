@@ -15,7 +15,9 @@
  * are read in read transactions of at most CHUNK events that end before
  * anything is written to stdout or the program sleeps (a reader holding a
  * transaction keeps the daemon's WAL from being checkpointed); each
- * transaction checks again that the events not yet printed are retained.
+ * transaction checks again that the events not yet printed are retained
+ * (if the retention overtakes a long listing, it stops there with exit 3
+ * and no cursor, so the client cannot take it for complete).
  * Nothing here writes to the database except --set (db_set() or the
  * mount's control ioctl).
  */
