@@ -28,6 +28,7 @@ enum stmt_id {
 	S_EVENT_TIME,
 	S_EVENTS,
 	S_COUNT,
+	S_PAGES, /* optional: SQLite may be built without dbstat */
 	S_NSTMT
 };
 
@@ -46,6 +47,9 @@ static const char *const stmt_sql[S_NSTMT] = {
 	 * a few bytes of record and b-tree overhead per row */
 	[S_COUNT] = "SELECT count(*), coalesce(sum(80 + coalesce(length(path), "
 		    "0) + coalesce(length(old_path), 0)), 0) FROM journal",
+	/* the pages the table takes, where dbstat is built in */
+	[S_PAGES] = "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = "
+		    "'journal'",
 };
 
 struct changes_db {
@@ -106,7 +110,8 @@ int changes_open(const char *path, struct changes_db **out, char *err,
 	for (i = 0; i < S_NSTMT; i++) {
 		if (sqlite3_prepare_v3(db->conn, stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
-				       NULL) != SQLITE_OK) {
+				       NULL) != SQLITE_OK &&
+		    i != S_PAGES) {
 			set_err(err, errsz, "damaged: %s",
 				sqlite3_errmsg(db->conn));
 			changes_close(db);
@@ -290,7 +295,14 @@ int changes_size(struct changes_db *db, int64_t *events, int64_t *bytes)
 		*bytes = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : -EIO;
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	s = db->stmt[S_PAGES];
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		*bytes = sqlite3_column_int64(s, 0);
+	if (s)
+		sqlite3_reset(s);
+	return 0;
 }
 
 const char *changes_errmsg(struct changes_db *db)

@@ -81,8 +81,9 @@ int changes_each(struct changes_db *db, int64_t after, int64_t until,
 		 void *ctx);
 
 /*
- * In the transaction: the number of retained events and an estimate of
- * the bytes they take (the lengths of their values).  Returns 0 or -EIO.
+ * In the transaction: the number of retained events and the bytes they
+ * take: the size of the table's pages where SQLite has dbstat, else an
+ * estimate from the lengths of their values.  Returns 0 or -EIO.
  */
 int changes_size(struct changes_db *db, int64_t *events, int64_t *bytes);
 
