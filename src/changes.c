@@ -922,6 +922,46 @@ static int info(struct run *r)
 
 /* --- main --------------------------------------------------------------- */
 
+/*
+ * The listing, then with follow the events as they commit, then the
+ * cursor.  Returns the exit status.
+ */
+static int list(struct run *r, int follow_too)
+{
+	struct changes_db *db;
+	char err[512];
+	int rc;
+
+	if (follow_too) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		/* writes restart; nanosleep() returns early all the same */
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	rc = changes_open(r->db_path, &db, err, sizeof(err));
+	if (rc < 0)
+		die(rc == -ENOTSUP ? EX_NOJOURNAL : EX_ERROR, "%s: %s",
+		    r->db_path, err);
+	rc = list_once(r, db, 0);
+	changes_close(db);
+	if (rc < 0)
+		return EX_ERROR;
+	if (rc == 0 && follow_too) {
+		fflush(stdout);
+		rc = follow(r);
+	}
+	if (rc > 0)
+		return rc;
+	put_cursor(r);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die(EX_ERROR, "stdout: %s", strerror(errno));
+	return EX_OK;
+}
+
 /* --since: a cursor, or @SECONDS. */
 static void parse_since(struct run *r, const char *arg)
 {
@@ -960,9 +1000,8 @@ int main(int argc, char *argv[])
 		{NULL, 0, NULL, 0},
 	};
 	struct run r;
-	struct changes_db *db;
 	const char *since = NULL, *path = NULL;
-	char err[512], **sets;
+	char **sets;
 	int c, nsets = 0, do_follow = 0, do_info = 0, rc;
 
 	memset(&r, 0, sizeof(r));
@@ -995,9 +1034,11 @@ int main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout);
+			free(sets);
 			return EX_OK;
 		case 'V':
 			printf(PROG " %s\n", SQLITEFS_VERSION);
+			free(sets);
 			return EX_OK;
 		default:
 			die(EX_USAGE,
@@ -1018,38 +1059,12 @@ int main(int argc, char *argv[])
 	if (path)
 		r.prefix = filter_path(&r, path);
 	if (nsets)
-		return set_all(&r, sets, nsets);
-	if (do_info)
-		return info(&r);
-
-	if (do_follow) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		/* writes restart; nanosleep() returns early all the same */
-		sa.sa_flags = SA_RESTART;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
-	rc = changes_open(r.db_path, &db, err, sizeof(err));
-	if (rc < 0)
-		die(rc == -ENOTSUP ? EX_NOJOURNAL : EX_ERROR, "%s: %s",
-		    r.db_path, err);
-	rc = list_once(&r, db, 0);
-	changes_close(db);
-	if (rc < 0)
-		return EX_ERROR;
-	if (rc > 0)
-		return rc;
-	if (do_follow) {
-		fflush(stdout);
-		rc = follow(&r);
-		if (rc != EX_OK)
-			return rc;
-	}
-	put_cursor(&r);
-	if (fflush(stdout) == EOF || ferror(stdout))
-		die(EX_ERROR, "stdout: %s", strerror(errno));
-	return EX_OK;
+		rc = set_all(&r, sets, nsets);
+	else if (do_info)
+		rc = info(&r);
+	else
+		rc = list(&r, do_follow);
+	free(r.prefix);
+	free(sets);
+	return rc;
 }
