@@ -459,9 +459,10 @@ fi
 fpid=
 check "a follower left behind by the retention: exit 3 ($rc)" \
 	'[ "$rc" = 3 ] && grep -q "history incomplete" "$dir/follow.err"'
-"$changes" --set journal_max_events=1000000 --set journal_max_age=30d "$mnt" >"$dir/out" 2>&1; rc=$?
+"$changes" --set journal_max_events=1000000 --set journal_max_age=30d "$fs" >"$dir/out" 2>&1; rc=$?
 "$changes" --info "$mnt" >>"$dir/out"
-check "--set journal_max_age=30d" '[ $rc -eq 0 ] && grep -q "^max_age *2592000 s$" "$dir/out"'
+check "--set journal_max_age=30d on the database of a mount: through the mount" \
+	'[ $rc -eq 0 ] && grep -q "^max_age *2592000 s$" "$dir/out" && grep -q "^max_events *1000000$" "$dir/out"'
 refused 2 "--set a bad value: exit 2" --set journal_max_events=lots "$mnt"
 
 # --- the WAL while a follower runs during heavy writes --------------------
