@@ -91,8 +91,8 @@ static const char *const find_sql[Q_COUNT] = {
 	[Q_EVENT_TIME] = "SELECT time FROM journal WHERE id = ?1",
 	[Q_CHANGED] = "SELECT " ROW BY_INODE "WHERE i.ino IN (SELECT ino "
 		      "FROM journal WHERE id > ?1 AND id <= ?2)",
-	[Q_CHANGED_INOS] = "SELECT DISTINCT ino FROM journal "
-			   "WHERE id > ?1 AND id <= ?2",
+	[Q_CHANGED_INOS] = "SELECT ino, type, reasons FROM journal "
+			   "WHERE id > ?1 AND id <= ?2 ORDER BY id",
 	[Q_NAMES] = "SELECT " ROW "FROM dentry d CROSS JOIN inode i "
 		    "ON i.ino = d.ino WHERE d.ino = ?1",
 };
@@ -527,8 +527,8 @@ int find_db_changed(struct find_db *db, int64_t after, int64_t upto,
 	return each_row(db, db->stmt[Q_CHANGED], fn, ctx);
 }
 
-int find_db_changed_inos(struct find_db *db, int64_t after, int64_t upto,
-			 int (*fn)(void *ctx, int64_t ino), void *ctx)
+int find_db_events(struct find_db *db, int64_t after, int64_t upto,
+		   find_db_event_fn *fn, void *ctx)
 {
 	sqlite3_stmt *s = db->stmt[Q_CHANGED_INOS];
 	int rc;
@@ -536,7 +536,9 @@ int find_db_changed_inos(struct find_db *db, int64_t after, int64_t upto,
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, upto);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int stop = fn(ctx, sqlite3_column_int64(s, 0));
+		int stop = fn(ctx, sqlite3_column_int64(s, 0),
+			      (uint32_t) sqlite3_column_int64(s, 1),
+			      (unsigned) sqlite3_column_int64(s, 2));
 
 		if (stop) {
 			sqlite3_reset(s);

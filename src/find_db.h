@@ -107,12 +107,16 @@ int find_db_event_time(struct find_db *db, int64_t id, int64_t *time);
 int find_db_changed(struct find_db *db, int64_t after, int64_t upto,
 		    find_db_row_fn *fn, void *ctx);
 
+/* An event: its inode, the inode's type (mode & S_IFMT), its JR_* bits. */
+typedef int find_db_event_fn(void *ctx, int64_t ino, uint32_t type,
+			     unsigned reasons);
+
 /*
- * Calls fn with the inode numbers of events after..upto (each once), for
- * the live query; fn returning non-zero stops.
+ * Calls fn for each event after..upto, oldest first; fn returning
+ * non-zero stops.
  */
-int find_db_changed_inos(struct find_db *db, int64_t after, int64_t upto,
-			 int (*fn)(void *ctx, int64_t ino), void *ctx);
+int find_db_events(struct find_db *db, int64_t after, int64_t upto,
+		   find_db_event_fn *fn, void *ctx);
 
 /* Calls fn for each entry naming inode ino. */
 int find_db_names(struct find_db *db, int64_t ino, find_db_row_fn *fn,

@@ -85,6 +85,8 @@ struct dirs {
 	size_t count;
 };
 
+struct pathset;
+
 struct run {
 	struct find_db *db;
 	struct find_query q;
@@ -95,8 +97,10 @@ struct run {
 	int json;
 	int explain;
 	int64_t now;
-	const char *since; /* the cursor of --since, or NULL */
-	int err;	   /* -errno that stopped the query */
+	const char *since;	 /* the cursor of --since, or NULL */
+	int err;		 /* -errno that stopped the query */
+	struct pathset *collect; /* --follow: matches go there, */
+	int print_too;		 /* and are printed too when set */
 };
 
 static void die(int status, const char *fmt, ...)
@@ -203,10 +207,16 @@ static char type_letter(uint32_t mode)
 	}
 }
 
+static void ps_add(struct pathset *ps, const char *path, int64_t ino);
+
 static int print_file(void *ctx, const struct find_file *f, int sep)
 {
 	const struct run *r = ctx;
 
+	if (r->collect)
+		ps_add(r->collect, f->path, f->ino);
+	if (r->collect && !r->print_too)
+		return 0;
 	if (!r->json) {
 		fputs(f->path, stdout);
 		putchar(sep);
@@ -239,14 +249,14 @@ static int env_dir_empty(void *ctx, int64_t ino)
 
 /* --- placing directories in the tree ------------------------------------ */
 
-static struct dir **dir_slot(struct dirs *d, int64_t ino)
+static struct dir **dir_slot(const struct dirs *d, int64_t ino)
 {
 	uint64_t h = (uint64_t) ino * 0x9e3779b97f4a7c15ULL;
 
 	return &d->buckets[(h >> 20) % d->nbuckets];
 }
 
-static struct dir *dir_get(struct dirs *d, int64_t ino)
+static struct dir *dir_get(const struct dirs *d, int64_t ino)
 {
 	struct dir *e;
 
@@ -564,10 +574,12 @@ static void check_cursor(struct run *r, const struct find_db_journal *j,
 	*after = id;
 }
 
-static int is_start(void *ctx, int64_t ino)
+static int is_start(void *ctx, int64_t ino, uint32_t type, unsigned reasons)
 {
 	const struct run *r = ctx;
 
+	(void) type;
+	(void) reasons;
 	return ino == r->start_ino;
 }
 
@@ -597,7 +609,7 @@ static int query_since(struct run *r)
 	if (rc < 0)
 		return rc;
 	check_cursor(r, &j, &after);
-	rc = find_db_changed_inos(r->db, after, j.next - 1, is_start, r);
+	rc = find_db_events(r->db, after, j.next - 1, is_start, r);
 	if (rc > 0)
 		rc = visit_start(r);
 	if (rc >= 0)
@@ -609,10 +621,319 @@ static int query_since(struct run *r)
 
 /* --- --follow ----------------------------------------------------------- */
 
+/*
+ * The live query keeps its matches, as printed paths with their inodes,
+ * in a chained hash table.  Each poll takes the journal's events after
+ * the last one seen, in one short transaction: the matches of an inode
+ * an event names are taken out and its names evaluated again; after a
+ * directory was renamed or removed every match is looked up again by its
+ * path (names under it moved), and a renamed directory's subtree is
+ * walked.  What the evaluation prints now and did not before is "+ PATH",
+ * what it printed before and not now "- PATH".
+ */
+
+/* How long the live query sleeps between polls of the journal. */
+#define FOLLOW_POLL_MS 250
+
+struct pent {
+	char *path;
+	int64_t ino;
+	struct pent *next;
+};
+
+struct pathset {
+	struct pent **b;
+	size_t nb;
+	size_t count;
+};
+
+/* The link that points at path's entry, or the NULL that would. */
+static struct pent **ps_slot(const struct pathset *ps, const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+	struct pent **p;
+
+	for (const char *c = path; *c; c++)
+		h = (h ^ (unsigned char) *c) * 1099511628211ULL;
+	for (p = &ps->b[h % ps->nb]; *p; p = &(*p)->next)
+		if (!strcmp((*p)->path, path))
+			break;
+	return p;
+}
+
+static struct pent *ps_get(const struct pathset *ps, const char *path)
+{
+	return ps->nb ? *ps_slot(ps, path) : NULL;
+}
+
+static void ps_grow(struct pathset *ps)
+{
+	struct pathset n = {NULL, ps->nb ? 2 * ps->nb : 256, ps->count};
+	size_t i;
+
+	n.b = calloc(n.nb, sizeof(*n.b));
+	if (!n.b)
+		die(EX_ERROR, "out of memory");
+	for (i = 0; i < ps->nb; i++) {
+		struct pent *e, *next;
+
+		for (e = ps->b[i]; e; e = next) {
+			next = e->next;
+			e->next = NULL;
+			*ps_slot(&n, e->path) = e;
+		}
+	}
+	free(ps->b);
+	*ps = n;
+}
+
+/* Adds path (copied) unless it is there. */
+static void ps_add(struct pathset *ps, const char *path, int64_t ino)
+{
+	struct pent **slot, *e;
+
+	if (ps->count >= ps->nb)
+		ps_grow(ps);
+	slot = ps_slot(ps, path);
+	if (*slot)
+		return;
+	e = xmalloc(sizeof(*e));
+	e->path = xstrdup(path);
+	e->ino = ino;
+	e->next = NULL;
+	*slot = e;
+	ps->count++;
+}
+
+static void ps_free(struct pathset *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nb; i++) {
+		struct pent *e, *next;
+
+		for (e = ps->b[i]; e; e = next) {
+			next = e->next;
+			free(e->path);
+			free(e);
+		}
+	}
+	free(ps->b);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* The events of one poll. */
+struct batch {
+	struct dirs changed; /* the inodes events name (as a set) */
+	int64_t *inos;	     /* the same, in order */
+	size_t n;
+	int64_t *moved; /* directories renamed: their subtrees moved */
+	size_t nmoved;
+	int recheck; /* a directory was renamed or removed */
+};
+
+static void push(int64_t **v, size_t *n, int64_t x)
+{
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		die(EX_ERROR, "out of memory");
+	(*v)[(*n)++] = x;
+}
+
+static int on_event(void *ctx, int64_t ino, uint32_t type, unsigned reasons)
+{
+	struct batch *b = ctx;
+
+	if (!dir_get(&b->changed, ino)) {
+		dir_add(&b->changed, ino);
+		push(&b->inos, &b->n, ino);
+	}
+	if (S_ISDIR(type) && reasons & (JR_RENAMED | JR_REMOVED))
+		b->recheck = 1;
+	if (S_ISDIR(type) && reasons & JR_RENAMED)
+		push(&b->moved, &b->nmoved, ino);
+	return 0;
+}
+
+/* Whether the printed path of match e still names its inode. */
+static int still_there(struct run *r, const struct pent *e)
+{
+	size_t lp = strlen(r->t.prefix);
+	const char *rel = e->path + lp;
+	char *copy, *save = NULL, *c;
+	int64_t ino = r->start_ino;
+	int rc = 0;
+
+	if (!*rel)
+		return 1;
+	if (*rel == '/' && (!lp || r->t.prefix[lp - 1] != '/'))
+		rel++;
+	copy = xstrdup(rel);
+	for (c = strtok_r(copy, "/", &save); c && !rc;
+	     c = strtok_r(NULL, "/", &save))
+		rc = find_db_lookup(r->db, ino, c, &ino);
+	free(copy);
+	return !rc && ino == e->ino;
+}
+
+/* Takes out of matches into old what the batch may have changed. */
+static void take_affected(struct run *r, struct pathset *matches,
+			  struct pathset *old, const struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < matches->nb; i++) {
+		struct pent **p = &matches->b[i];
+
+		while (*p) {
+			struct pent *e = *p;
+
+			if (!dir_get(&b->changed, e->ino) &&
+			    !(b->recheck && !still_there(r, e))) {
+				p = &e->next;
+				continue;
+			}
+			*p = e->next;
+			matches->count--;
+			ps_add(old, e->path, e->ino);
+			free(e->path);
+			free(e);
+		}
+	}
+}
+
+/* Evaluates again, into r->collect, what the batch names. */
+static int reevaluate(struct run *r, const struct batch *b)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < b->n && rc >= 0; i++) {
+		rc = b->inos[i] == r->start_ino
+			     ? visit_start(r)
+			     : find_db_names(r->db, b->inos[i], on_candidate,
+					     r);
+	}
+	for (i = 0; i < b->nmoved && rc >= 0; i++) {
+		struct dir *d = place(r, b->moved[i], 0);
+
+		if (!d)
+			return r->err == -ENOENT ? 0 : r->err;
+		if (d->under && (r->q.maxdepth < 0 || d->depth < r->q.maxdepth))
+			rc = walk(r, b->moved[i], d->rel, d->depth);
+	}
+	return rc;
+}
+
+static void put_change(const struct run *r, char sign, const struct pent *e)
+{
+	if (!r->json) {
+		printf("%c %s\n", sign, e->path);
+		return;
+	}
+	printf("{\"change\": \"%c\", \"path\": ", sign);
+	json_string(e->path);
+	printf(", \"ino\": %" PRId64 "}\n", e->ino);
+}
+
+/* Prints the differences of old and now, and puts now into matches. */
+static void report(const struct run *r, struct pathset *matches,
+		   struct pathset *old, struct pathset *now)
+{
+	size_t i;
+
+	for (i = 0; i < old->nb; i++)
+		for (struct pent *e = old->b[i]; e; e = e->next)
+			if (!ps_get(now, e->path))
+				put_change(r, '-', e);
+	for (i = 0; i < now->nb; i++)
+		for (struct pent *e = now->b[i]; e; e = e->next) {
+			if (!ps_get(old, e->path) && !ps_get(matches, e->path))
+				put_change(r, '+', e);
+			ps_add(matches, e->path, e->ino);
+		}
+}
+
+static void batch_free(struct batch *b)
+{
+	dirs_free(&b->changed);
+	free(b->inos);
+	free(b->moved);
+}
+
+/*
+ * One poll: the events after *pos, in one transaction, and what they
+ * changed printed.  Exits 3 when events after *pos were trimmed.
+ */
+static int follow_poll(struct run *r, struct pathset *matches, int64_t *pos)
+{
+	struct pathset old = {NULL, 0, 0}, now = {NULL, 0, 0};
+	struct batch b = {{NULL, 0, 0}, NULL, 0, NULL, 0, 0};
+	struct find_db_journal j;
+	int rc = find_db_begin(r->db);
+
+	if (rc == 0)
+		rc = find_db_journal(r->db, &j);
+	if (rc < 0 || j.next - 1 <= *pos)
+		goto out_end;
+	if (*pos + 1 < j.start)
+		die(EX_INCOMPLETE,
+		    "%s: history incomplete: the oldest event kept is %" PRId64
+		    ", after %" PRId64 "; rescan",
+		    r->t.db_path, j.start, *pos + 1);
+	rc = find_db_events(r->db, *pos, j.next - 1, on_event, &b);
+	dirs_free(&r->dirs); /* directories may have moved */
+	if (rc == 0)
+		take_affected(r, matches, &old, &b);
+	r->collect = &now;
+	if (rc == 0)
+		rc = reevaluate(r, &b);
+	r->collect = NULL;
+	if (rc == 0) {
+		report(r, matches, &old, &now);
+		*pos = j.next - 1;
+	}
+	ps_free(&old);
+	ps_free(&now);
+	batch_free(&b);
+out_end:
+	find_db_end(r->db);
+	return rc;
+}
+
+/*
+ * --follow: the matches, from the transaction open_run() opened together
+ * with the newest event id, then the changes as they commit.  Returns
+ * -errno; runs until killed otherwise.
+ */
 static int find_follow(struct run *r)
 {
-	(void) r;
-	die(EX_USAGE, "--follow: not yet");
+	struct pathset matches = {NULL, 0, 0};
+	struct find_db_journal j;
+	int64_t pos;
+	int rc;
+
+	if (r->since)
+		die(EX_USAGE, "--follow and --since exclude each other");
+	rc = find_db_journal(r->db, &j);
+	r->collect = &matches;
+	r->print_too = 1;
+	if (rc == 0)
+		rc = query(r);
+	r->collect = NULL;
+	r->print_too = 0;
+	find_db_end(r->db);
+	pos = j.next - 1;
+	while (rc == 0) {
+		struct timespec ts = {0, FOLLOW_POLL_MS * 1000000L};
+
+		if (fflush(stdout) == EOF)
+			die(EX_ERROR, "standard output: %s", strerror(errno));
+		nanosleep(&ts, NULL);
+		rc = follow_poll(r, &matches, &pos);
+	}
+	ps_free(&matches);
+	return rc;
 }
 
 /* --- the target --------------------------------------------------------- */
