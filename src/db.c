@@ -284,6 +284,7 @@ static void batch_lost(struct db *db, int err)
 	db->lost_names_all &= db->names_all;
 	db->nnames = 0;
 	db->names_all = 1;
+	jr_batch_lost(db);
 	if (db->on_lost)
 		db->on_lost(db->on_lost_ctx);
 }
@@ -371,10 +372,14 @@ int64_t op_end(struct db *db, int64_t rc)
 			rc = r;
 		}
 	}
+	jr_op_end(db, rc >= 0);
 	if (rc >= 0)
 		db->dirty = 1;
 	if (sqlite3_get_autocommit(db->conn) && db->in_tx)
 		batch_lost(db, (int) (rc < 0 ? rc : r));
+	else if (rc >= 0 && jr_flush_if_full(db) < 0 &&
+		 sqlite3_get_autocommit(db->conn))
+		batch_lost(db, -EIO);
 	if (db->pending >= DB_BATCH_BYTES) {
 		uint64_t before = db->batches_lost;
 
@@ -400,6 +405,13 @@ static int commit_locked(struct db *db, int again)
 	int rc = 0;
 
 	if (db->in_tx && (db->dirty || !again)) {
+		/* the events go with the changes, or nothing commits */
+		rc = jr_flush(db);
+		if (rc < 0) {
+			if (sqlite3_get_autocommit(db->conn))
+				batch_lost(db, rc);
+			goto out_again;
+		}
 		rc = run(db, stmt(db, S_COMMIT));
 		if (rc < 0 && sqlite3_get_autocommit(db->conn))
 			batch_lost(db, rc);
@@ -407,9 +419,12 @@ static int commit_locked(struct db *db, int again)
 			db->in_tx = db->dirty = 0;
 			db->pending = 0;
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			names_committed(db);
+			jr_committed(db);
+		}
 	}
+out_again:
 	if (again && !db->in_tx && !db->readonly &&
 	    run(db, stmt(db, S_BEGIN)) == 0)
 		db->in_tx = 1;
@@ -447,6 +462,17 @@ int db_close(struct db *db)
 	pthread_mutex_lock(&db->lock);
 	if (db->conn && db->stmt[S_COMMIT])
 		rc = commit_locked(db, 0);
+	/*
+	 * SQLite's close moves the WAL into the database file only when no
+	 * other connection has the file open; a reader (a follower of the
+	 * journal, a sqlite3 shell) would leave the last commits in the WAL
+	 * alone.  Checkpointed here, the file alone holds everything.
+	 */
+	if (db->conn && !db->readonly && rc == 0)
+		sqlite3_wal_checkpoint_v2(db->conn, NULL,
+					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
+					  NULL);
+	jr_close(db);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	if (db->conn && sqlite3_close(db->conn) != SQLITE_OK)

@@ -12,6 +12,7 @@
  * trusted.
  */
 #include "db_impl.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -442,6 +443,9 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
+	if (rc == 0) /* before the change: this takes no savepoint */
+		rc = jr_changed(db, in.ino, in.mode, JR_DATA, off,
+				off + (int64_t) size);
 	if (rc == 0 && db_killed_mode(in.mode, kill) == in.mode &&
 	    !((kill & DB_KILL_CAPS) && db->has_caps))
 		kill = 0; /* nothing to drop */
@@ -532,6 +536,8 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 	in.ctime = now;
 	if (rc == 0)
 		rc = inode_put(db, &in);
+	if (rc == 0)
+		rc = jr_changed(db, ino, in.mode, JR_DATA, off, off + len);
 	return rc;
 }
 
@@ -685,6 +691,9 @@ static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
 		return rc;
 	dst.mtime = dst.ctime = now_ns();
 	rc = inode_put(db, &dst);
+	if (rc == 0)
+		rc = jr_changed(db, ino_out, dst.mode, JR_DATA, off_out,
+				off_out + done_bytes);
 	return rc < 0 ? rc : done_bytes;
 }
 

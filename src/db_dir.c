@@ -11,6 +11,7 @@
  * goes keeps its rows until db_forget().
  */
 #include "db_impl.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -181,6 +182,8 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 	if (rc == 0)
 		rc = inode_touch(db, parent, S_ISDIR(mode) ? 1 : 0, 1, now);
 	if (rc == 0)
+		rc = jr_created(db, in.ino, in.mode, parent, name);
+	if (rc == 0)
 		inode_to_stat(db, &in, st);
 	return rc;
 }
@@ -232,6 +235,8 @@ static int link_locked(struct db *db, int64_t ino, int64_t newparent,
 	rc = inode_put(db, &in);
 	if (rc == 0)
 		rc = inode_touch(db, newparent, 0, 1, now);
+	if (rc == 0)
+		rc = jr_linked(db, ino, in.mode, newparent, newname);
 	if (rc == 0)
 		inode_to_stat(db, &in, st);
 	return rc;
@@ -302,7 +307,9 @@ static int unlink_locked(struct db *db, int64_t parent, const char *name,
 		if (rc != 0)
 			return rc < 0 ? rc : -ENOTEMPTY;
 	}
-	rc = dentry_by_id(db, S_DENTRY_DELETE, id, 0);
+	rc = jr_removed(db, ino, in.mode, parent, name);
+	if (rc == 0)
+		rc = dentry_by_id(db, S_DENTRY_DELETE, id, 0);
 	if (rc == 0)
 		rc = unlink_inode(db, parent, ino, now, gone);
 	if (rc == 0 && !rmdir)
@@ -356,6 +363,7 @@ static int check_not_under(struct db *db, int64_t dir, int64_t ino)
 
 struct rename_side {
 	int64_t parent, id, ino;
+	const char *name;
 	struct inode in;
 };
 
@@ -363,6 +371,7 @@ struct rename_side {
 static int rename_exchange(struct db *db, struct rename_side *a,
 			   struct rename_side *b, int64_t now)
 {
+	const char *aname = a->name, *bname = b->name;
 	int adir = S_ISDIR(a->in.mode), bdir = S_ISDIR(b->in.mode);
 	int rc;
 
@@ -372,7 +381,13 @@ static int rename_exchange(struct db *db, struct rename_side *a,
 		if (bdir && (rc = check_not_under(db, b->ino, a->parent)) < 0)
 			return rc;
 	}
-	rc = dentry_by_id(db, S_DENTRY_SETINO, a->id, b->ino);
+	rc = jr_renamed(db, a->ino, a->in.mode, a->parent, aname, b->parent,
+			bname);
+	if (rc == 0)
+		rc = jr_renamed(db, b->ino, b->in.mode, b->parent, bname,
+				a->parent, aname);
+	if (rc == 0)
+		rc = dentry_by_id(db, S_DENTRY_SETINO, a->id, b->ino);
 	if (rc == 0)
 		rc = dentry_by_id(db, S_DENTRY_SETINO, b->id, a->ino);
 	if (rc == 0)
@@ -409,7 +424,9 @@ static int rename_replace(struct db *db, const struct rename_side *src,
 		if (rc != 0)
 			return rc < 0 ? rc : -ENOTEMPTY;
 	}
-	rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
+	rc = jr_removed(db, dst->ino, dst->in.mode, dst->parent, dst->name);
+	if (rc == 0)
+		rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
 	if (rc == 0)
 		rc = unlink_inode(db, dst->parent, dst->ino, now, gone);
 	if (rc < 0)
@@ -442,6 +459,10 @@ static int rename_locked(struct db *db, struct rename_side *src,
 			return rc;
 	}
 
+	rc = jr_renamed(db, src->ino, src->in.mode, src->parent, src->name,
+			dst->parent, newname);
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_int64(s, 1, src->id);
 	sqlite3_bind_int64(s, 2, dst->parent);
 	bind_name(s, 3, newname);
@@ -466,6 +487,7 @@ static int rename_side_get(struct db *db, int64_t parent, const char *name,
 
 	memset(side, 0, sizeof(*side));
 	side->parent = parent;
+	side->name = name;
 	rc = dir_get(db, parent, &dir);
 	if (rc < 0)
 		return rc;

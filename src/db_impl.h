@@ -12,7 +12,8 @@
  *   db_dir.c    names: lookup, mknod, link, unlink, rename, readdir;
  *   db_data.c   file data: blocks and blobs, read, write, truncate,
  *               fallocate, lseek, copy_file_range;
- *   db_xattr.c  extended attributes.
+ *   db_xattr.c  extended attributes;
+ *   db_journal.c the change journal, db_set(): settings, search indexes.
  * Only these files include this header and <sqlite3.h> (tests/lint.sh).
  *
  * Lock rules: struct db has one mutex, taken by every public function for
@@ -116,6 +117,7 @@ struct db {
 	int lost_names_all;
 	void (*on_lost)(void *ctx);
 	void *on_lost_ctx;
+	struct jr *jr; /* the change journal (db_journal.c); NULL without */
 };
 
 /* The most names a batch remembers for db_take_lost_names(). */
@@ -256,5 +258,50 @@ int64_t access_time(const struct inode *in, int64_t now);
 
 /* Cuts the data of in at newsize (the size itself is the caller's). */
 int data_truncate(struct db *db, struct inode *in, int64_t newsize);
+
+/* --- db_journal.c: the change journal ------------------------------------- */
+
+/*
+ * What an operation does to inode ino (of type mode), noted while it runs
+ * and kept if it succeeds (op_end()).  Each returns 0 or -errno (no
+ * memory, or an error reading a path), and does nothing without a journal
+ * or with it off.  An operation without a savepoint notes before it
+ * changes anything.
+ */
+int jr_created(struct db *db, int64_t ino, mode_t mode, int64_t parent,
+	       const char *name);
+int jr_linked(struct db *db, int64_t ino, mode_t mode, int64_t parent,
+	      const char *name);
+/* Call before the name is gone from parent (its path is looked up). */
+int jr_removed(struct db *db, int64_t ino, mode_t mode, int64_t parent,
+	       const char *name);
+int jr_renamed(struct db *db, int64_t ino, mode_t mode, int64_t old_parent,
+	       const char *old_name, int64_t parent, const char *name);
+/* reasons: JR_DATA (bytes [start, end)), JR_ATTRIB, JR_XATTR. */
+int jr_changed(struct db *db, int64_t ino, mode_t mode, unsigned reasons,
+	       int64_t start, int64_t end);
+
+/* Keeps (keep) or drops the notes of the operation ending. */
+void jr_op_end(struct db *db, int keep);
+
+/* Writes the batch's events and trims, before COMMIT: 0 or -errno. */
+int jr_flush(struct db *db);
+
+/* jr_flush() when the batch holds many events: memory stays bounded. */
+int jr_flush_if_full(struct db *db);
+
+/* The batch committed: its ids are taken for good. */
+void jr_committed(struct db *db);
+
+/* The batch is lost: so are its events and ids. */
+void jr_batch_lost(struct db *db);
+
+/* Reads the journal's settings (a database of format 2, read-write). */
+int jr_open(struct db *db, char *err, size_t errsz);
+
+void jr_close(struct db *db);
+
+/* Runs upgrade.sql: format 1 to 2, in the caller's transaction. */
+int jr_upgrade(sqlite3 *conn);
 
 #endif

@@ -12,6 +12,7 @@
  * or at mount (db_purge_orphans()).
  */
 #include "db_impl.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -339,6 +340,24 @@ static void setattr_times(struct inode *in, const struct stat *st,
 	in->ctime = mask & DB_SET_CTIME ? ts_to_ns(&st->st_ctim) : now;
 }
 
+/* Notes in the journal what a setattr of in by mask changes, before it. */
+static int setattr_note(struct db *db, const struct inode *in,
+			const struct stat *st, unsigned mask)
+{
+	unsigned reasons = 0;
+	int64_t lo = 0, hi = 0;
+
+	if (mask & DB_SET_SIZE) {
+		reasons |= JR_DATA;
+		lo = in->size < st->st_size ? in->size : st->st_size;
+		hi = in->size < st->st_size ? st->st_size : in->size;
+	}
+	if (mask &
+	    ~(unsigned) (DB_SET_SIZE | DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID))
+		reasons |= JR_ATTRIB;
+	return reasons ? jr_changed(db, in->ino, in->mode, reasons, lo, hi) : 0;
+}
+
 static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 			  unsigned mask, struct stat *out)
 {
@@ -347,6 +366,9 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 	unsigned kill = setattr_kill(mask);
 	int rc = inode_get(db, ino, &in);
 
+	if (rc < 0)
+		return rc;
+	rc = setattr_note(db, &in, st, mask);
 	if (rc < 0)
 		return rc;
 	if (mask & DB_SET_MODE)

@@ -365,6 +365,38 @@ int db_sqlite_open(const char *path, int flags, sqlite3 **out, char *err,
 	return rc;
 }
 
+/*
+ * Upgrades a format-1 database to format 2 (the change journal), as the
+ * first batch, committed at once, and sets the journal up.  The caller
+ * holds the lock and SQLite's write lock.
+ */
+static int journal_open(struct db *db, char *err, size_t errsz)
+{
+	int64_t version = 0;
+	int rc = pragma_int(db->conn, "PRAGMA user_version", &version);
+
+	if (rc == SQLITE_OK && version < 2) {
+		rc = jr_upgrade(db->conn);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db->conn, "COMMIT; BEGIN IMMEDIATE",
+					  NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			db_log("sqlitefs: %s: upgraded to format 2 (the change "
+			       "journal)\n",
+			       db->path);
+	}
+	if (rc != SQLITE_OK) {
+		set_err(err, errsz, "cannot upgrade to format 2: %s",
+			sqlite3_errmsg(db->conn));
+		rc = db_errno(db, rc);
+		if (!sqlite3_get_autocommit(db->conn))
+			sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+		db->in_tx = 0;
+		return rc;
+	}
+	return jr_open(db, err, errsz);
+}
+
 int db_open(const char *path, int flags, struct db **out, char *err,
 	    size_t errsz)
 {
@@ -390,6 +422,8 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		db->has_caps = query_int(db, S_HAS_CAPS) != 0;
 		if (!db->readonly)
 			rc = take_write_lock(db, err, errsz);
+		if (rc == 0 && !db->readonly)
+			rc = journal_open(db, err, errsz);
 		pthread_mutex_unlock(&db->lock);
 	}
 	if (rc < 0)

@@ -9,6 +9,7 @@
  * hold security.capability, which kill_priv() must then drop.
  */
 #include "db_impl.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -62,6 +63,8 @@ static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 		in.ctime = now_ns();
 		rc = inode_put(db, &in);
 	}
+	if (rc == 0)
+		rc = jr_changed(db, ino, in.mode, JR_XATTR, 0, 0);
 	return rc;
 }
 
@@ -187,6 +190,8 @@ static int removexattr_locked(struct db *db, int64_t ino, const char *name)
 		in.ctime = now_ns();
 		rc = inode_put(db, &in);
 	}
+	if (rc == 0)
+		rc = jr_changed(db, ino, in.mode, JR_XATTR, 0, 0);
 	return rc;
 }
 

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "journal.h"
 #include "lookup.h"
 
 /* How long fs_drain() serves requests, at most. */
@@ -1266,6 +1267,43 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
+/*
+ * The control request of journal.h (SQLITEFS_IOC_SET), on the root
+ * directory, by root or the root directory's owner: settings of the change
+ * journal and search indexes, which the tools cannot write themselves
+ * while the daemon holds the write lock.
+ */
+static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct sqlitefs_set set;
+	struct stat root;
+	int rc;
+
+	(void) arg;
+	(void) fi;
+	(void) out_bufsz;
+	if (cmd != SQLITEFS_IOC_SET || ino != FUSE_ROOT_ID ||
+	    (flags & FUSE_IOCTL_COMPAT) || in_bufsz != sizeof(set)) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	memcpy(&set, in_buf, sizeof(set));
+	set.key[sizeof(set.key) - 1] = '\0';
+	set.value[sizeof(set.value) - 1] = '\0';
+	rc = db_getattr(fs_of(req)->db, ino, &root);
+	if (rc == 0 && ctx->uid != 0 && ctx->uid != root.st_uid)
+		rc = -EPERM;
+	if (rc == 0)
+		rc = db_set(fs_of(req)->db, set.key, set.value);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_ioctl(req, 0, NULL, 0);
+}
+
 /* --- extended attributes ----------------------------------------------- */
 
 static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -1356,6 +1394,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.fallocate = fs_fallocate,
 	.lseek = fs_lseek,
 	.copy_file_range = fs_copy_file_range,
+	.ioctl = fs_ioctl,
 };
 
 const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)

@@ -8,7 +8,7 @@
 #ifndef FS_OPS_H
 #define FS_OPS_H
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
 #include "db.h"

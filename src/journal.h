@@ -30,11 +30,12 @@
 #define JR_CREATED 0x01 /* made (mknod, mkdir, create, symlink) */
 #define JR_REMOVED 0x02 /* lost a name (its last, or one of its links) */
 #define JR_RENAMED 0x04 /* moved: old_parent/old_path to parent/path */
-#define JR_DATA 0x08	/* contents: write, truncate, fallocate, punch
+#define JR_DATA                                                                \
+	0x08	       /* contents: write, truncate, fallocate, punch
 			 * hole, copy target; data_start..data_end */
-#define JR_ATTRIB 0x10	/* chmod, chown, utimens */
-#define JR_XATTR 0x20	/* an extended attribute set or removed */
-#define JR_LINK 0x40	/* gained a name (link) */
+#define JR_ATTRIB 0x10 /* chmod, chown, utimens */
+#define JR_XATTR 0x20  /* an extended attribute set or removed */
+#define JR_LINK 0x40   /* gained a name (link) */
 #define JR_ALL 0x7f
 
 /* The settings keys of the journal (table settings). */

@@ -9,7 +9,7 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
 /*

@@ -24,7 +24,7 @@ check "unknown option: exit 2" '[ $rc -eq 2 ] && [ ! -e "$dir/x.db" ]'
 "$mkfs" "$dir/fs.db" >/dev/null 2>&1; rc=$?
 check "creates a database" '[ $rc -eq 0 ] && [ -f "$dir/fs.db" ]'
 check "format identified" \
-	'[ "$(q fs.db "PRAGMA application_id")" = 1397835347 ] && [ "$(q fs.db "PRAGMA user_version")" = 1 ]'
+	'[ "$(q fs.db "PRAGMA application_id")" = 1397835347 ] && [ "$(q fs.db "PRAGMA user_version")" = 2 ]'
 check "root directory, owned by the caller" \
 	'[ "$(q fs.db "SELECT mode, nlink, uid FROM inode WHERE ino = 1")" = "16877|2|$(id -u)" ]'
 check "integrity_check ok, WAL journal, default block size" \
