@@ -213,13 +213,3 @@ int find_index_main(const char *target, const char *add, const char *drop,
 	free(m.source);
 	return rc < 0;
 }
-
-/* TEMPORARY until the db layer's db_set() lands: removed at the merge. */
-__attribute__((weak)) int db_set(struct db *db, const char *key,
-				 const char *value)
-{
-	(void) db;
-	(void) key;
-	(void) value;
-	return -ENOTSUP;
-}
