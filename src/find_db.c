@@ -422,9 +422,16 @@ static void hint_done(sqlite3_stmt *s, int owned)
 int find_db_count(struct find_db *db, const struct find_hint *h, int64_t limit,
 		  int64_t *n)
 {
+	static const char *const index[] = {"search_name", "search_size",
+					    "search_mtime"};
 	sqlite3_stmt *s;
 	int owned, rc;
 
+	if (h->kind <= FH_MTIME) {
+		rc = has_index(db, index[h->kind]);
+		if (rc <= 0)
+			return rc ? rc : -ENOENT;
+	}
 	rc = hint_stmt(db, h, 1, limit, &s, &owned);
 	if (rc < 0)
 		return rc;

@@ -78,7 +78,8 @@ int find_db_xattr(struct find_db *db, int64_t ino, const char *name,
 /*
  * Counts the inodes (FH_NAME: the entries) that meet h, stopping at
  * limit, into *n: the selectivity of a hint.  -ENOENT when no index
- * serves h (an xattr without its "search_xattr:NAME" index).
+ * serves h (search_name, search_size, search_mtime dropped, an xattr
+ * without its "search_xattr:NAME" index).
  */
 int find_db_count(struct find_db *db, const struct find_hint *h, int64_t limit,
 		  int64_t *n);

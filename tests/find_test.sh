@@ -58,7 +58,7 @@ os.fsync(fd)' "${1:-$mnt/.t0}"; }
 # lines of output of the tool for an expression, from the mount
 count() { "$tool" "$mnt" "$@" | wc -l; }
 
-echo "1..28"
+echo "1..29"
 mkdir "$mnt"
 "$mkfs" "$db" >/dev/null
 if ! mount_db "$db"; then
@@ -173,6 +173,18 @@ check "a path outside any sqlitefs mount: one line, exit 2" \
 	'one_line "$tool" "$dir" -name x'
 
 check "the daemon exits 0 after the unmount" umount_db
+
+# every option and test of --help is in the man page
+help_in_man() {
+	man=$here/../man/sqlitefs-find.8
+	words=$("$tool" --help | grep -o -- '--*[a-z][a-z0-9-]*' | sort -u)
+	[ "$(echo "$words" | wc -l)" -gt 30 ] || return 1
+	for w in $words; do
+		sed 's/\\-/-/g' "$man" | grep -q -- "$w" ||
+			{ echo "# $w: not in the man page"; return 1; }
+	done
+}
+check "--help and the man page agree" help_in_man
 
 # --- unmounted ---------------------------------------------------------------
 check "--add-index and --drop-index on the unmounted database" \
