@@ -857,12 +857,26 @@ static int hint_of(const struct find_expr *e, struct find_hint *h)
 static int collect(const struct find_expr *e, struct find_hint *out, int max,
 		   int *n)
 {
+	struct find_hint h;
+	int i;
+
 	if (e->op == FX_AND)
 		return collect(e->l, out, max, n) && collect(e->r, out, max, n);
 	if (has_action(e))
 		return 0;
-	if (*n < max && hint_of(e, &out[*n]))
-		(*n)++;
+	if (!hint_of(e, &h))
+		return 1;
+	/* ranges of one field intersect: -size +1M -size -2M */
+	for (i = 0; i < *n; i++) {
+		if (out[i].kind != h.kind || h.kind == FH_NAME ||
+		    h.kind == FH_XATTR)
+			continue;
+		out[i].lo = h.lo > out[i].lo ? h.lo : out[i].lo;
+		out[i].hi = h.hi < out[i].hi ? h.hi : out[i].hi;
+		return 1;
+	}
+	if (*n < max)
+		out[(*n)++] = h;
 	return 1;
 }
 

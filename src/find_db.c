@@ -37,6 +37,7 @@ enum find_stmt {
 	Q_STAT,
 	Q_LOOKUP,
 	Q_CHILDREN,
+	Q_SCAN,
 	Q_DIR_NAME,
 	Q_DIR_EMPTY,
 	Q_XATTR,
@@ -66,6 +67,8 @@ static const char *const find_sql[Q_COUNT] = {
 	[Q_LOOKUP] = "SELECT ino FROM dentry WHERE parent = ?1 AND name = ?2",
 	[Q_CHILDREN] = "SELECT " ROW "FROM dentry d CROSS JOIN inode i "
 		       "ON i.ino = d.ino WHERE d.parent = ?1 ORDER BY d.id",
+	[Q_SCAN] = "SELECT " ROW "FROM dentry d CROSS JOIN inode i "
+		   "ON i.ino = d.ino",
 	[Q_DIR_NAME] = "SELECT parent, name FROM dentry WHERE ino = ?1 "
 		       "LIMIT 1",
 	[Q_DIR_EMPTY] = "SELECT 1 FROM dentry WHERE parent = ?1 LIMIT 1",
@@ -132,6 +135,9 @@ int find_db_open(const char *path, struct find_db **out, char *err,
 	}
 	/* a checkpoint or WAL recovery may hold a lock for a moment */
 	sqlite3_busy_timeout(db->conn, 10000);
+	/* a query reads many pages once each, a candidate list the same
+	 * directory pages again and again: keep up to 32 MiB */
+	sqlite3_exec(db->conn, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
 	for (i = 0; i < Q_COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->conn, find_sql[i], -1,
 					SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
@@ -278,6 +284,11 @@ int find_db_children(struct find_db *db, int64_t dir, find_db_row_fn *fn,
 {
 	sqlite3_bind_int64(db->stmt[Q_CHILDREN], 1, dir);
 	return each_row(db, db->stmt[Q_CHILDREN], fn, ctx);
+}
+
+int find_db_scan(struct find_db *db, find_db_row_fn *fn, void *ctx)
+{
+	return each_row(db, db->stmt[Q_SCAN], fn, ctx);
 }
 
 int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,

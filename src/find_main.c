@@ -482,9 +482,6 @@ static int best_hint(struct run *r, const struct find_hint *h, int n)
 			pick = i;
 		}
 	}
-	if (r->explain && pick < 0)
-		fprintf(stderr, PROG ": walking the tree from %s\n",
-			r->t.fs_path);
 	if (r->explain && pick >= 0) {
 		fprintf(stderr, PROG ": using %s%s%s: %" PRId64 " candidates\n",
 			hint_name(h[pick].kind),
@@ -526,6 +523,14 @@ static int query(struct run *r)
 	rc = find_db_stat(r->db, r->start_ino, &f);
 	if (rc < 0 || !S_ISDIR(f.mode) || r->q.maxdepth == 0)
 		return rc;
+	if (r->start_ino == 1 && (r->q.maxdepth < 0 || r->q.maxdepth > 2)) {
+		if (r->explain)
+			fprintf(stderr, PROG ": scanning every entry\n");
+		return find_db_scan(r->db, on_candidate, r);
+	}
+	if (r->explain)
+		fprintf(stderr, PROG ": walking the tree from %s\n",
+			r->t.fs_path);
 	return walk(r, r->start_ino, "", 0);
 }
 
