@@ -113,6 +113,9 @@ struct jr {
 	int64_t next, next_committed;	/* journal_next: in the batch, stored */
 	int64_t start, start_committed; /* journal_start */
 	int64_t max_events, max_age;	/* retention; 0: no limit */
+	int enabled_committed;		/* the three as stored, which a */
+	int64_t max_events_committed;	/* lost batch goes back to (it may */
+	int64_t max_age_committed;	/* have changed them: db_set()) */
 	struct jr_event *ev;		/* the batch's events, in order */
 	size_t nev, cap;
 	struct jr_map by_ino;		     /* ino -> index in ev */
@@ -707,6 +710,9 @@ void jr_committed(struct db *db)
 	if (db->jr) {
 		db->jr->next_committed = db->jr->next;
 		db->jr->start_committed = db->jr->start;
+		db->jr->enabled_committed = db->jr->enabled;
+		db->jr->max_events_committed = db->jr->max_events;
+		db->jr->max_age_committed = db->jr->max_age;
 	}
 }
 
@@ -721,6 +727,9 @@ void jr_batch_lost(struct db *db)
 	dirs_clear(jr);
 	jr->next = jr->next_committed;
 	jr->start = jr->start_committed;
+	jr->enabled = jr->enabled_committed;
+	jr->max_events = jr->max_events_committed;
+	jr->max_age = jr->max_age_committed;
 }
 
 /* --- opening, settings ----------------------------------------------------- */
@@ -778,6 +787,9 @@ static int settings_load(struct db *db, char *err, size_t errsz)
 	/* ids never go backwards, even past a damaged journal_next */
 	jr->next = jr->next_committed = next > max_id ? next : max_id + 1;
 	jr->start_committed = jr->start;
+	jr->enabled_committed = jr->enabled;
+	jr->max_events_committed = jr->max_events;
+	jr->max_age_committed = jr->max_age;
 	return 0;
 }
 

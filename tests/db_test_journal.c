@@ -685,6 +685,29 @@ START_TEST(test_journal_lost_batch)
 }
 END_TEST
 
+/*
+ * journal=off, in a batch that is lost: the journal stays on, as the
+ * database says, and what the next batches change is recorded.
+ */
+START_TEST(test_journal_lost_switch)
+{
+	struct jev ev[JEV_MAX];
+	int64_t next;
+	ino_t a;
+
+	reopen_failing();
+	next = setting(JR_KEY_NEXT);
+	writes_fail = 1;
+	ck_assert_int_lt(db_set(db, JR_KEY_ENABLED, "off"), 0);
+	writes_fail = 0;
+	ck_assert_uint_eq(db_lost(db), 1);
+	ck_assert_int_eq(setting(JR_KEY_ENABLED), 1);
+	a = mkfile(DB_ROOT_INO, "a");
+	batch(ev, next, 1);
+	ck_assert_int_eq(ev[0].ino, a);
+}
+END_TEST
+
 /* --- ids, retention, settings ------------------------------------------ */
 
 START_TEST(test_journal_ids)
@@ -1010,6 +1033,7 @@ void add_journal_cases(TCase *tc)
 	tcase_add_test(tc, test_journal_failures);
 	tcase_add_test(tc, test_journal_failed_midway);
 	tcase_add_test(tc, test_journal_lost_batch);
+	tcase_add_test(tc, test_journal_lost_switch);
 	tcase_add_test(tc, test_journal_ids);
 	tcase_add_test(tc, test_journal_max_events);
 	tcase_add_test(tc, test_journal_max_age);
