@@ -872,8 +872,10 @@ static int journal_switch(struct db *db, int on)
 		jr->start = jr->next;
 	}
 out:
-	if (rc == 0)
+	if (rc == 0) {
 		jr->enabled = on;
+		dirs_clear(jr); /* while off, directories move unnoted */
+	}
 	return rc;
 }
 

@@ -803,7 +803,8 @@ START_TEST(test_journal_off_on)
 {
 	struct jev ev[JEV_MAX];
 	int64_t next;
-	ino_t a, c, f;
+	ino_t a, c, f, victim;
+	int gone;
 
 	a = mkdir_in(DB_ROOT_INO, "a");
 	f = mkfile(a, "f");
@@ -840,6 +841,20 @@ START_TEST(test_journal_off_on)
 	assert_event(ev, 2, c, JR_CREATED, "/c", DB_ROOT_INO);
 	assert_event(ev, 2, f, JR_DATA, "/a/f", a);
 	ck_assert_int_eq(setting(JR_KEY_START), next);
+	next += 2;
+
+	/* a directory moved while off: the paths after are those of now */
+	ck_assert_int_eq(db_set(db, JR_KEY_ENABLED, "off"), 0);
+	next++;
+	ck_assert_int_eq(db_rename(db, DB_ROOT_INO, "a", DB_ROOT_INO, "a2", 0,
+				   &victim, &gone),
+			 0);
+	ck_assert_int_eq(db_set(db, JR_KEY_ENABLED, "on"), 0);
+	put(f, 2, "z", 1);
+	ck_assert_int_eq(db_unlink(db, a, "f", 0, &victim, &gone), 0);
+	batch(ev, next, 1);
+	assert_old(assert_event(ev, 1, f, JR_DATA | JR_REMOVED, NULL, 0),
+		   "/a2/f", a);
 }
 END_TEST
 
