@@ -852,6 +852,7 @@ static int parse_count(const char *s, int64_t *out)
 static int journal_switch(struct db *db, int on)
 {
 	struct jr *jr = db->jr;
+	int64_t next;
 	int rc;
 
 	if (on == jr->enabled)
@@ -859,17 +860,21 @@ static int journal_switch(struct db *db, int on)
 	rc = setting_put(db, JR_KEY_ENABLED, on);
 	if (rc < 0 || on)
 		goto out;
-	rc = jr_flush(db); /* the events of changes made while it was on */
+	/*
+	 * The batch's events go too, unwritten: they stay in memory until
+	 * all of this succeeded, for the batch to commit them if it fails.
+	 * Their ids and one more are skipped, so that a cursor at the
+	 * newest is too old.
+	 */
+	next = jr->next + (int64_t) jr->nev + 1;
+	rc = run(db, jr->stmt[J_CLEAR]);
 	if (rc == 0)
-		rc = run(db, jr->stmt[J_CLEAR]);
-	/* one id is skipped, so that a cursor at the newest is too old */
+		rc = setting_put(db, JR_KEY_NEXT, next);
 	if (rc == 0)
-		rc = setting_put(db, JR_KEY_NEXT, jr->next + 1);
-	if (rc == 0)
-		rc = setting_put(db, JR_KEY_START, jr->next + 1);
+		rc = setting_put(db, JR_KEY_START, next);
 	if (rc == 0) {
-		jr->next++;
-		jr->start = jr->next;
+		events_clear(jr);
+		jr->next = jr->start = next;
 	}
 out:
 	if (rc == 0) {

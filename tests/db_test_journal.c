@@ -858,6 +858,35 @@ START_TEST(test_journal_off_on)
 }
 END_TEST
 
+/*
+ * journal=off failing after it wrote the batch's events (a trigger makes
+ * the clearing fail): the events of the batch's changes are still written
+ * when it commits, with ids that go on from the last committed.
+ */
+START_TEST(test_journal_failed_switch)
+{
+	struct jev ev[JEV_MAX];
+	int64_t next;
+	ino_t f;
+
+	close_db();
+	sql_exec(db_path, "CREATE TRIGGER fail_clear BEFORE DELETE ON journal "
+			  "BEGIN SELECT RAISE(ABORT, 'inj'); END;");
+	open_db(DB_OPEN_TRIGGERS);
+	mkfile(DB_ROOT_INO, "g"); /* an event to clear */
+	ck_assert_int_eq(db_sync(db), 0);
+	next = setting(JR_KEY_NEXT);
+	f = mkfile(DB_ROOT_INO, "f");
+	ck_assert_int_eq(db_set(db, JR_KEY_ENABLED, "off"), -EIO);
+	ck_assert_int_eq(setting(JR_KEY_ENABLED), 1);
+	put(f, 0, "x", 1);
+	batch(ev, next, 1);
+	assert_range(
+		assert_event(ev, 1, f, JR_CREATED | JR_DATA, "/f", DB_ROOT_INO),
+		0, 1);
+}
+END_TEST
+
 START_TEST(test_journal_set_errors)
 {
 	static const char *const bad[][2] = {
@@ -1053,6 +1082,7 @@ void add_journal_cases(TCase *tc)
 	tcase_add_test(tc, test_journal_max_events);
 	tcase_add_test(tc, test_journal_max_age);
 	tcase_add_test(tc, test_journal_off_on);
+	tcase_add_test(tc, test_journal_failed_switch);
 	tcase_add_test(tc, test_journal_set_errors);
 	tcase_add_test(tc, test_journal_xattr_index);
 	tcase_add_test(tc, test_journal_upgrade);
