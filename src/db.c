@@ -469,9 +469,8 @@ int db_close(struct db *db)
 	 * alone.  Checkpointed here, the file alone holds everything.
 	 */
 	if (db->conn && !db->readonly && rc == 0)
-		sqlite3_wal_checkpoint_v2(db->conn, NULL,
-					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
-					  NULL);
+		sqlite3_wal_checkpoint_v2(
+			db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	jr_close(db);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
