@@ -29,6 +29,7 @@
  * has a journal (format 2): a format-1 database opened read-only has none.
  */
 #include "db_impl.h"
+#include "db_sqlite.h"
 #include "journal.h"
 
 #include <errno.h>
@@ -986,4 +987,25 @@ int db_set(struct db *db, const char *key, const char *value)
 int jr_upgrade(sqlite3 *conn)
 {
 	return sqlite3_exec(conn, upgrade_sql, NULL, NULL, NULL);
+}
+
+int db_sqlite_upgrade(sqlite3 *conn, char *err, size_t errsz)
+{
+	if (jr_upgrade(conn) == SQLITE_OK)
+		return 0;
+	snprintf(err, errsz, "cannot upgrade to format %d: %s",
+		 DB_FORMAT_VERSION, sqlite3_errmsg(conn));
+	return -EIO;
+}
+
+int db_sqlite_index_sql(const char *spec, char **name, char **sql)
+{
+	int rc = index_sql(spec, 1, name, sql);
+
+	if (rc < 0) {
+		sqlite3_free(*name);
+		sqlite3_free(*sql);
+		*name = *sql = NULL;
+	}
+	return rc;
 }

@@ -1,3 +1,6 @@
+-- format1.sql - format 1, before the change journal: src/schema.sql as
+-- it was, kept for the upgrade tests (tests/journal_fsck_test.sh).
+--
 -- schema.sql - the on-disk format of a sqlitefs filesystem
 --
 -- This file is the one source of the format: scripts/mkfs.sh feeds it to
