@@ -265,7 +265,9 @@ static int dir_cache(struct jr *jr, int64_t dir, char *path)
  * The path of directory dir ("" for the root, so that a name is appended
  * with "/"), cached, owned by the cache.  Walks up to the root or to a
  * cached directory, then caches each directory on the way down.
- * -ENOENT if a directory on the way has no name, -ELOOP for a cycle.
+ * -ENOENT if a directory on the way has no name, -ELOOP for a cycle (a
+ * damaged database), found within twice its distance and length, not
+ * after JR_DEPTH_MAX lookups.
  */
 static int dir_path(struct db *db, int64_t dir, const char **out)
 {
@@ -275,6 +277,7 @@ static int dir_path(struct db *db, int64_t dir, const char **out)
 		char *name;
 	} *walk = NULL, *more;
 	size_t n = 0, cap = 0, i, hit;
+	int64_t mark = 0; /* met again: a cycle (Brent's) */
 	const char *base = "";
 	int rc = 0;
 
@@ -282,10 +285,12 @@ static int dir_path(struct db *db, int64_t dir, const char **out)
 	       (hit = map_get(&jr->dirs, dir)) == (size_t) -1) {
 		int64_t parent;
 
-		if (n == JR_DEPTH_MAX) {
+		if (n == JR_DEPTH_MAX || dir == mark) {
 			rc = -ELOOP;
 			break;
 		}
+		if ((n & (n - 1)) == 0) /* at each power of two */
+			mark = dir;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			more = realloc(walk, cap * sizeof(*walk));

@@ -708,6 +708,41 @@ START_TEST(test_journal_lost_switch)
 }
 END_TEST
 
+/*
+ * A damaged database where two directories name each other as parent:
+ * the path of a name in them is a loop, found at once (the walk to the
+ * root was bounded only by a depth of a million lookups, seconds each
+ * time), and the operation fails with nothing changed.
+ */
+START_TEST(test_journal_dir_cycle)
+{
+	struct jev ev[JEV_MAX];
+	ino_t a = mkdir_in(DB_ROOT_INO, "a"), b = mkdir_in(a, "b");
+	ino_t f = mkfile(b, "f"), victim;
+	int64_t next;
+	struct timespec t0, t1;
+	char sql[256];
+	int gone;
+
+	close_db();
+	snprintf(sql, sizeof(sql),
+		 "UPDATE dentry SET parent = %lu WHERE ino = %lu",
+		 (unsigned long) b, (unsigned long) a);
+	sql_exec(db_path, sql);
+	open_db(0);
+	next = setting(JR_KEY_NEXT);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(db_unlink(db, b, "f", 0, &victim, &gone), -ELOOP);
+	ck_assert_int_eq(db_rename(db, b, "f", a, "g", 0, &victim, &gone),
+			 -ELOOP);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 2, "%ld s to find the loop",
+		      (long) (t1.tv_sec - t0.tv_sec));
+	ck_assert_uint_eq(ino_of(b, "f"), f);
+	batch(ev, next, 0);
+}
+END_TEST
+
 /* --- ids, retention, settings ------------------------------------------ */
 
 START_TEST(test_journal_ids)
@@ -1080,6 +1115,7 @@ void add_journal_cases(TCase *tc)
 	tcase_add_test(tc, test_journal_failed_midway);
 	tcase_add_test(tc, test_journal_lost_batch);
 	tcase_add_test(tc, test_journal_lost_switch);
+	tcase_add_test(tc, test_journal_dir_cycle);
 	tcase_add_test(tc, test_journal_ids);
 	tcase_add_test(tc, test_journal_max_events);
 	tcase_add_test(tc, test_journal_max_age);
