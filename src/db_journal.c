@@ -475,6 +475,16 @@ int jr_changed(struct db *db, int64_t ino, mode_t mode, unsigned reasons,
 	return note(db, ino, mode, reasons, 0, NULL, 0, NULL, start, end);
 }
 
+int jr_has(struct db *db, int64_t ino, unsigned reasons)
+{
+	size_t i;
+
+	if (!db->jr)
+		return 0;
+	i = map_get(&db->jr->by_ino, ino);
+	return i != (size_t) -1 && (db->jr->ev[i].reasons & reasons);
+}
+
 /* Merges note n into the batch's event for its inode; cannot fail. */
 static void merge(struct jr *jr, struct jr_event *n)
 {
