@@ -409,6 +409,15 @@ START_TEST(test_journal_data_attrib_xattr)
 	n = batch(ev, next++, 1);
 	assert_event(ev, n, f, JR_XATTR, "/f", DB_ROOT_INO);
 
+	/* a write that drops set-user-ID changes the mode too */
+	in.st_mode = 04755;
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_MODE, &out), 0);
+	n = batch(ev, next++, 1);
+	ck_assert_int_eq(db_write(db, f, 0, buf, 10, DB_KILL_SUIDGID, NULL),
+			 10);
+	n = batch(ev, next++, 1);
+	assert_event(ev, n, f, JR_DATA | JR_ATTRIB, "/f", DB_ROOT_INO);
+
 	/* reads change nothing the journal records */
 	free(get(g, 0, 10));
 	ck_assert_int_eq(db_sync(db), 0);
