@@ -1044,8 +1044,10 @@ static void find_target(struct target *t, const char *arg, const char *root)
 		t->mount = m.point;
 		t->fs_path = xstrdup(
 			real + (strcmp(m.point, "/") ? strlen(m.point) : 0));
-		if (!t->fs_path[0])
+		if (!t->fs_path[0]) {
+			free(t->fs_path);
 			t->fs_path = xstrdup("/");
+		}
 		t->prefix = xstrdup(arg);
 		t->base = base_of(arg);
 	} else if (S_ISREG(st.st_mode)) {
@@ -1062,6 +1064,15 @@ static void find_target(struct target *t, const char *arg, const char *root)
 		    arg);
 	}
 	free(real);
+}
+
+static void target_free(struct target *t)
+{
+	free(t->db_path);
+	free(t->fs_path);
+	free(t->prefix);
+	free(t->base);
+	free(t->mount);
 }
 
 /* The inode of path (absolute in the filesystem) into *ino. */
@@ -1278,5 +1289,6 @@ int main(int argc, char **argv)
 	find_db_close(r.db);
 	dirs_free(&r.dirs);
 	find_free(&r.q);
+	target_free(&r.t);
 	return EX_OK;
 }
