@@ -462,6 +462,15 @@ int db_close(struct db *db)
 	pthread_mutex_lock(&db->lock);
 	if (db->conn && db->stmt[S_COMMIT])
 		rc = commit_locked(db, 0);
+	/*
+	 * SQLite's close moves the WAL into the database file only when no
+	 * other connection has the file open; a reader (a follower of the
+	 * journal, a sqlite3 shell) would leave the last commits in the WAL
+	 * alone.  Checkpointed here, the file alone holds everything.
+	 */
+	if (db->conn && !db->readonly && rc == 0)
+		sqlite3_wal_checkpoint_v2(
+			db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	jr_close(db);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);

@@ -281,6 +281,9 @@ int jr_renamed(struct db *db, int64_t ino, mode_t mode, int64_t old_parent,
 int jr_changed(struct db *db, int64_t ino, mode_t mode, unsigned reasons,
 	       int64_t start, int64_t end);
 
+/* Whether the batch has noted any of reasons for ino. */
+int jr_has(struct db *db, int64_t ino, unsigned reasons);
+
 /* Keeps (keep) or drops the notes of the operation ending. */
 void jr_op_end(struct db *db, int keep);
 

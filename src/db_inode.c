@@ -340,7 +340,13 @@ static void setattr_times(struct inode *in, const struct stat *st,
 	in->ctime = mask & DB_SET_CTIME ? ts_to_ns(&st->st_ctim) : now;
 }
 
-/* Notes in the journal what a setattr of in by mask changes, before it. */
+/*
+ * Notes in the journal what a setattr of in by mask changes, before it.
+ * With the writeback cache the kernel keeps mtime and ctime and sends
+ * them later (after a write, a rename, an unlink): a change of ctime
+ * alone, or of mtime for a file whose data the batch changed, is not
+ * noted as attributes changed, which stands for chmod, chown, utimens.
+ */
 static int setattr_note(struct db *db, const struct inode *in,
 			const struct stat *st, unsigned mask)
 {
@@ -355,6 +361,10 @@ static int setattr_note(struct db *db, const struct inode *in,
 	if (mask &
 	    ~(unsigned) (DB_SET_SIZE | DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID))
 		reasons |= JR_ATTRIB;
+	if (mask == (mask & (DB_SET_MTIME | DB_SET_CTIME)) &&
+	    (!(mask & DB_SET_MTIME) || ts_to_ns(&st->st_mtim) == in->mtime ||
+	     jr_has(db, in->ino, JR_DATA)))
+		reasons &= ~(unsigned) JR_ATTRIB; /* the kernel's own times */
 	return reasons ? jr_changed(db, in->ino, in->mode, reasons, lo, hi) : 0;
 }
 

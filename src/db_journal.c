@@ -29,6 +29,7 @@
  * has a journal (format 2): a format-1 database opened read-only has none.
  */
 #include "db_impl.h"
+#include "db_sqlite.h"
 #include "journal.h"
 
 #include <errno.h>
@@ -464,6 +465,16 @@ int jr_changed(struct db *db, int64_t ino, mode_t mode, unsigned reasons,
 	if (!(reasons & JR_DATA) || start >= end)
 		start = end = -1;
 	return note(db, ino, mode, reasons, 0, NULL, 0, NULL, start, end);
+}
+
+int jr_has(struct db *db, int64_t ino, unsigned reasons)
+{
+	size_t i;
+
+	if (!db->jr)
+		return 0;
+	i = map_get(&db->jr->by_ino, ino);
+	return i != (size_t) -1 && (db->jr->ev[i].reasons & reasons);
 }
 
 /* Merges note n into the batch's event for its inode; cannot fail. */
@@ -967,4 +978,25 @@ int db_set(struct db *db, const char *key, const char *value)
 int jr_upgrade(sqlite3 *conn)
 {
 	return sqlite3_exec(conn, upgrade_sql, NULL, NULL, NULL);
+}
+
+int db_sqlite_upgrade(sqlite3 *conn, char *err, size_t errsz)
+{
+	if (jr_upgrade(conn) == SQLITE_OK)
+		return 0;
+	snprintf(err, errsz, "cannot upgrade to format %d: %s",
+		 DB_FORMAT_VERSION, sqlite3_errmsg(conn));
+	return -EIO;
+}
+
+int db_sqlite_index_sql(const char *spec, char **name, char **sql)
+{
+	int rc = index_sql(spec, 1, name, sql);
+
+	if (rc < 0) {
+		sqlite3_free(*name);
+		sqlite3_free(*sql);
+		*name = *sql = NULL;
+	}
+	return rc;
 }

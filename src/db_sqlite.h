@@ -47,4 +47,21 @@ struct sqlite3;
 int db_sqlite_open(const char *path, int flags, struct sqlite3 **out, char *err,
 		   size_t errsz);
 
+/*
+ * Upgrades the database of conn from format 1 to this build's format
+ * (src/upgrade.sql: the change journal, the filesystem UUID, the search
+ * indexes), as a read-write mount does, within the transaction the caller
+ * holds.  Returns 0, or -EIO with SQLite's reason in err; the caller then
+ * rolls back.
+ */
+int db_sqlite_upgrade(struct sqlite3 *conn, char *err, size_t errsz);
+
+/*
+ * The statement db_set() runs to make search index spec ("name", "size",
+ * "mtime" or "xattr:NAME"): its name in *name ("search_name", ...) and
+ * its SQL in *sql, both freed with sqlite3_free().  Returns 0, -EINVAL
+ * when spec names no index, or -ENOMEM.
+ */
+int db_sqlite_index_sql(const char *spec, char **name, char **sql);
+
 #endif

@@ -3,7 +3,9 @@
  *
  * fsck.sqlitefs [-n | -y | -p | -a] [-f] DATABASE
  *
- * Exit status as fsck(8): 0 no damage, 1 damage repaired, 4 damage left,
+ * Exit status as fsck(8): 0 no damage (orphans and a format-1 database
+ * are not damage), 1 damage repaired, orphans deleted or the format
+ * upgraded, 4 damage left,
  * 8 operational error (a missing file, not a sqlitefs database, in use by
  * a mounted daemon, a repair that could not be written), 16 usage.
  * Without -y (or -p, -a) it only checks, opening the database read-only.
@@ -167,10 +169,12 @@ int main(int argc, char *argv[])
 	if (res.notes)
 		printf(", %ld orphans%s", res.notes,
 		       res.purged ? " deleted" : "");
+	if (res.old_format)
+		printf(res.upgraded ? ", upgraded to format 2" : ", format 1");
 	printf("\n");
 	if (res.errors > res.fixed)
 		return FSCK_UNCORRECTED;
-	if (res.fixed || res.purged)
+	if (res.fixed || res.purged || res.upgraded)
 		return FSCK_CORRECTED;
 	return FSCK_OK;
 }

@@ -16,7 +16,14 @@
  *  - every inode is reachable from the root, or an orphan (nlink 0, no
  *    name: the next mount deletes it);
  *  - nlink is the number of names, and for a directory 2 plus the number
- *    of its subdirectories.
+ *    of its subdirectories;
+ *  - the change journal (format 2, src/journal.h): its settings present
+ *    and in range (uuid, journal, journal_next, journal_start, retention),
+ *    every row well-formed, and the ids running without a gap from
+ *    journal_start to journal_next - 1;
+ *  - objects named search_* are the search indexes db_set() makes.
+ * A format-1 database (no journal) is not damaged: a note says so, and a
+ * repair upgrades it with the daemon's upgrade (db_sqlite_upgrade()).
  *
  * How: the inodes and dentries are read into memory, every check runs on
  * that copy, and each repair is applied to the copy at once (so later
@@ -24,6 +31,10 @@
  * statement.  With repair, the queue runs in one transaction at the end.
  * Repairs that would have to guess (a damaged SQLite b-tree, a missing
  * root) are not made; unreachable inodes go to /lost+found as "#INO".
+ * The journal is never given events: a missing or damaged event is
+ * dropped with every older one (journal_start moves past it), so that the
+ * history kept has no gap and a client holding an older cursor is told to
+ * rescan.
  */
 #include "fsck_db.h"
 
@@ -40,6 +51,7 @@
 
 #include "db.h"
 #include "db_sqlite.h"
+#include "journal.h"
 
 enum fsck_stmt {
 	F_INTEGRITY,
@@ -69,8 +81,19 @@ enum fsck_stmt {
 	F_DENTRY_DELETE_PARENT,
 	F_DENTRY_RENAME,
 	F_DENTRY_NEW,
+	F_SEARCH_OBJECTS,
+	F_SETTINGS_JOURNAL,
+	F_SETTING_PUT,
+	F_UUID_NEW,
+	F_SETTINGS_JOURNAL_DELETE,
+	/* from here on, only in a database with a journal (format 2) */
+	F_JOURNAL_ROWS,
+	F_JOURNAL_TRIM,
 	F_COUNT
 };
+
+/* The first statement a format-1 database cannot prepare. */
+#define F_JOURNAL_FIRST F_JOURNAL_ROWS
 
 /* Parameters: ?1 ?2 ?3 integers, ?4 a name (text) or ?5 bytes (blob). */
 static const char *const fsck_sql[F_COUNT] = {
@@ -114,6 +137,31 @@ static const char *const fsck_sql[F_COUNT] = {
 	[F_DENTRY_RENAME] = "UPDATE dentry SET name = ?4 WHERE id = ?1",
 	[F_DENTRY_NEW] = "INSERT INTO dentry (parent, name, ino) "
 			 "VALUES (?1, ?4, ?2)",
+	[F_SEARCH_OBJECTS] = "SELECT type, CAST(name AS BLOB), sql "
+			     "FROM sqlite_schema "
+			     "WHERE name LIKE 'search\\_%' ESCAPE '\\' "
+			     "ORDER BY name",
+	[F_SETTINGS_JOURNAL] = "SELECT key, typeof(value), value FROM settings "
+			       "WHERE key IN ('uuid', 'journal', "
+			       "'journal_next', 'journal_start', "
+			       "'journal_max_events', 'journal_max_age')",
+	[F_SETTING_PUT] = "INSERT OR REPLACE INTO settings (key, value) "
+			  "VALUES (?4, ?2)",
+	/* a random (version 4) UUID, made as schema.sql makes it */
+	[F_UUID_NEW] = "INSERT OR REPLACE INTO settings (key, value) "
+		       "SELECT 'uuid', lower(substr(h, 1, 8) || '-' || "
+		       "substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-' || "
+		       "substr('89ab', 1 + (abs(random()) % 4), 1) || "
+		       "substr(h, 18, 3) || '-' || substr(h, 21, 12)) "
+		       "FROM (SELECT hex(randomblob(16)) AS h)",
+	[F_SETTINGS_JOURNAL_DELETE] = "DELETE FROM settings WHERE key IN "
+				      "('uuid', 'journal', 'journal_next', "
+				      "'journal_start', 'journal_max_events', "
+				      "'journal_max_age')",
+	[F_JOURNAL_ROWS] = "SELECT id, time, ino, type, reasons, parent, path, "
+			   "old_parent, old_path, data_start, data_end "
+			   "FROM journal ORDER BY id DESC",
+	[F_JOURNAL_TRIM] = "DELETE FROM journal WHERE id < ?1",
 };
 
 /* An inode as fsck sees it. */
@@ -144,20 +192,30 @@ struct fsck_entry {
 	int dead;   /* deleted by a repair */
 };
 
+/* What a queued repair runs. */
+enum fix_kind {
+	FIX_STMT,    /* statement id with its parameters */
+	FIX_SQL,     /* text, a statement built for the object it names */
+	FIX_UPGRADE, /* db_sqlite_upgrade(): format 1 to the current one */
+};
+
 /* One queued repair: a statement and its parameters. */
 struct fix {
+	enum fix_kind kind;
 	enum fsck_stmt id;
 	int64_t a, b, c;
-	char *text; /* ?4 as text, or ?5 as a blob of len bytes */
+	char *text; /* ?4 as text, or ?5 as a blob of len bytes; FIX_SQL */
 	int len, blob;
 };
 
 struct fsck {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[F_COUNT];
-	int repair; /* opened for repair */
-	int fixing; /* repairing: opened for it and SQLite's file sound */
-	int64_t bs; /* bytes per data block */
+	int repair;	 /* opened for repair */
+	int fixing;	 /* repairing: opened for it and SQLite's file sound */
+	int64_t version; /* the format, PRAGMA user_version */
+	int64_t has_journal;   /* the table journal is there */
+	int64_t bs;	       /* bytes per data block */
 	struct fsck_inode *in; /* inodes by inode number */
 	size_t nin;	       /* how many */
 	struct fsck_entry *de; /* dentries by parent, then id */
@@ -346,6 +404,35 @@ static int plan(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
 	return plan_name(f, id, a, b, c, NULL, 0, 0);
 }
 
+/*
+ * Queues a repair of another kind (FIX_SQL: sql, taken and freed with
+ * sqlite3_free(); FIX_UPGRADE) if repairing; 1 when queued, as plan().
+ */
+static int plan_other(struct fsck *f, enum fix_kind kind, char *sql)
+{
+	struct fix *x;
+
+	if (!f->fixing || (kind == FIX_SQL && !sql) ||
+	    grow((void **) &f->fix, f->nfix, sizeof(*f->fix)) < 0) {
+		f->oom |= f->fixing;
+		sqlite3_free(sql);
+		return 0;
+	}
+	x = &f->fix[f->nfix];
+	memset(x, 0, sizeof(*x));
+	x->kind = kind;
+	if (sql) {
+		x->text = strdup(sql);
+		sqlite3_free(sql);
+		if (!x->text) {
+			f->oom = 1;
+			return 0;
+		}
+	}
+	f->nfix++;
+	return 1;
+}
+
 /* Runs the queued repairs in one transaction.  0 or -EIO. */
 static int apply(struct fsck *f, char *err, size_t errsz)
 {
@@ -361,6 +448,17 @@ static int apply(struct fsck *f, char *err, size_t errsz)
 		struct fix *x = &f->fix[i];
 		sqlite3_stmt *s = f->stmt[x->id];
 
+		if (x->kind == FIX_SQL) {
+			rc = sqlite3_exec(f->conn, x->text, NULL, NULL, NULL);
+			rc = rc == SQLITE_OK ? SQLITE_DONE : rc;
+			continue;
+		}
+		if (x->kind == FIX_UPGRADE) {
+			rc = db_sqlite_upgrade(f->conn, NULL, 0) == 0
+				     ? SQLITE_DONE
+				     : SQLITE_ERROR;
+			continue;
+		}
 		sqlite3_bind_int64(s, 1, x->a);
 		sqlite3_bind_int64(s, 2, x->b);
 		sqlite3_bind_int64(s, 3, x->c);
@@ -403,6 +501,38 @@ static int scan_end(struct fsck *f, sqlite3_stmt *s, int rc, char *err,
 
 /* --- opening ----------------------------------------------------------- */
 
+/* Runs sql, which returns one integer, into *v: SQLITE_OK or an error. */
+static int query_int(struct fsck *f, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(f->conn, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reads the format version and whether the journal's table is there. */
+static int read_version(struct fsck *f)
+{
+	int rc = query_int(f, "PRAGMA user_version", &f->version);
+
+	if (rc == SQLITE_OK)
+		rc = query_int(f,
+			       "SELECT count(*) FROM sqlite_schema "
+			       "WHERE type = 'table' AND name = 'journal'",
+			       &f->has_journal);
+	if (f->version < 2)
+		f->has_journal = 0; /* a table of someone else's */
+	return rc;
+}
+
 int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 	      size_t errsz)
 {
@@ -429,17 +559,21 @@ int fsck_open(const char *path, int repair, struct fsck **out, char *err,
 		fsck_close(f);
 		return rc;
 	}
+	rc = read_version(f);
 	/* repairs go through invalid states (a row may violate two CHECKs
 	 * and is fixed one column at a time), and the CHECKs (sizes, link
 	 * counts, stored bytes) are fsck's own checks, so integrity_check
 	 * leaves them out here; foreign keys are checked by fsck itself,
 	 * and deletions are spelled out, not cascaded */
-	rc = sqlite3_exec(f->conn,
-			  "PRAGMA foreign_keys = OFF;"
-			  "PRAGMA ignore_check_constraints = ON;"
-			  "PRAGMA synchronous = FULL;",
-			  NULL, NULL, NULL);
-	for (i = 0; i < F_COUNT && rc == SQLITE_OK; i++)
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(f->conn,
+				  "PRAGMA foreign_keys = OFF;"
+				  "PRAGMA ignore_check_constraints = ON;"
+				  "PRAGMA synchronous = FULL;",
+				  NULL, NULL, NULL);
+	for (i = 0; i < (f->has_journal ? F_COUNT : F_JOURNAL_FIRST) &&
+		    rc == SQLITE_OK;
+	     i++)
 		rc = sqlite3_prepare_v3(f->conn, fsck_sql[i], -1,
 					SQLITE_PREPARE_PERSISTENT, &f->stmt[i],
 					NULL);
@@ -1248,6 +1382,389 @@ static void check_nlink(struct fsck *f)
 	}
 }
 
+/* --- the change journal and the search indexes -------------------------- */
+
+/*
+ * Whether an object of sqlite_schema named name (search_*) is a search
+ * index as db_set() or mkfs makes it: one of name, size, mtime or
+ * xattr:NAME for a valid NAME, with the SQL that makes it (mkfs writes the
+ * fixed ones unquoted).
+ */
+static int search_index_ok(const char *type, const char *name, const char *sql)
+{
+	char *want_name, *want, *bare = NULL;
+	int ok;
+
+	if (!type || strcmp(type, "index") || !sql ||
+	    db_sqlite_index_sql(name + strlen("search_"), &want_name, &want) <
+		    0)
+		return 0;
+	ok = !strcmp(want_name, name) && !strcmp(want, sql);
+	if (!ok && !strchr(name, ':')) {
+		/* CREATE INDEX "search_size" ON ... as CREATE INDEX search_size */
+		bare = sqlite3_mprintf("CREATE INDEX %s%s", name,
+				       want + strlen("CREATE INDEX \"") +
+					       strlen(name) + 1);
+		ok = bare && !strcmp(bare, sql);
+	}
+	sqlite3_free(bare);
+	sqlite3_free(want_name);
+	sqlite3_free(want);
+	return ok;
+}
+
+/* The statement that drops object name of type, or NULL. */
+static char *drop_sql(const char *type, const char *name)
+{
+	static const char *const types[][2] = {
+		{"index", "INDEX"},
+		{"table", "TABLE"},
+		{"view", "VIEW"},
+		{"trigger", "TRIGGER"},
+	};
+	size_t i;
+
+	for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i][0]))
+			/* built as text: a name cannot be a parameter; %w
+			 * quotes it as an identifier.  IF EXISTS: a table
+			 * dropped first takes its indexes with it */
+			return sqlite3_mprintf("DROP %s IF EXISTS \"%w\"",
+					       types[i][1], name);
+	return NULL;
+}
+
+/*
+ * Objects named search_* must be the search indexes of db_set(); a format-1
+ * database has none (its upgrade makes them).  Others are dropped.
+ */
+static int check_search(struct fsck *f, char *err, size_t errsz)
+{
+	sqlite3_stmt *s = f->stmt[F_SEARCH_OBJECTS];
+	char name[SHOWN_SIZE], shown[SHOWN_SIZE];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *type = (const char *) sqlite3_column_text(s, 0);
+		const char *p = sqlite3_column_blob(s, 1);
+		int len = sqlite3_column_bytes(s, 1);
+		const char *sql = (const char *) sqlite3_column_text(s, 2);
+		int n = len < SHOWN_SIZE - 1 ? len : SHOWN_SIZE - 1, whole;
+
+		if (n)
+			memcpy(name, p, (size_t) n);
+		name[n] = '\0';
+		whole = n == len && (int) strlen(name) == len;
+		if (whole && f->version >= 2 &&
+		    search_index_ok(type, name, sql)) {
+			/* made again with a missing journal: check_journal() */
+			if (!f->has_journal && !strchr(name, ':'))
+				plan_other(f, FIX_SQL, drop_sql(type, name));
+			continue;
+		}
+		show(name, n, shown, sizeof(shown));
+		finding(f,
+			plan_other(f, FIX_SQL,
+				   whole ? drop_sql(type, name) : NULL),
+			"schema: %s \"%s\": not a search index of sqlitefs; "
+			"dropped",
+			type ? type : "object", shown);
+	}
+	return scan_end(f, s, rc, err, errsz);
+}
+
+/* The settings of the journal but uuid, as fsck checks them. */
+enum jr_key { K_ENABLED, K_MAX_EVENTS, K_MAX_AGE, K_NEXT, K_START, K_COUNT };
+
+static const struct {
+	const char *key;
+	int64_t min, max; /* its range */
+	int64_t dflt;	  /* restored when missing or bad; -1: from the rows */
+} jr_keys[K_COUNT] = {
+	[K_ENABLED] = {JR_KEY_ENABLED, 0, 1, 1},
+	[K_MAX_EVENTS] = {JR_KEY_MAX_EVENTS, 0, INT64_MAX,
+			  JR_DEFAULT_MAX_EVENTS},
+	[K_MAX_AGE] = {JR_KEY_MAX_AGE, 0, INT64_MAX, JR_DEFAULT_MAX_AGE},
+	[K_NEXT] = {JR_KEY_NEXT, 1, INT64_MAX, -1},
+	[K_START] = {JR_KEY_START, 1, INT64_MAX, -1},
+};
+
+/* The journal's settings as read. */
+struct jr_settings {
+	int uuid_ok;		 /* a valid uuid is there */
+	char uuid[SHOWN_SIZE];	 /* as found, shown; "" if missing */
+	int state[K_COUNT];	 /* 0 missing, 1 bad, 2 sound */
+	int64_t v[K_COUNT];	 /* the value, if sound */
+	char shown[K_COUNT][64]; /* the value as found, shown */
+};
+
+static int load_jr_settings(struct fsck *f, struct jr_settings *js, char *err,
+			    size_t errsz)
+{
+	sqlite3_stmt *s = f->stmt[F_SETTINGS_JOURNAL];
+	int rc, k;
+
+	memset(js, 0, sizeof(*js));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *) sqlite3_column_text(s, 0);
+		const char *type = (const char *) sqlite3_column_text(s, 1);
+		const char *text = (const char *) sqlite3_column_text(s, 2);
+		int64_t v = sqlite3_column_int64(s, 2);
+		int len = sqlite3_column_bytes(s, 2);
+
+		if (!key || !type)
+			continue;
+		if (!strcmp(key, JR_KEY_UUID)) {
+			show(text ? text : "",
+			     len < SHOW_BYTES ? len : SHOW_BYTES, js->uuid,
+			     sizeof(js->uuid));
+			js->uuid_ok = !strcmp(type, "text") && text &&
+				      (int) strlen(text) == len &&
+				      jr_uuid_valid(text);
+			continue;
+		}
+		for (k = 0; k < K_COUNT; k++)
+			if (!strcmp(key, jr_keys[k].key))
+				break;
+		if (k == K_COUNT)
+			continue;
+		show(text ? text : "", len < 32 ? len : 32, js->shown[k],
+		     sizeof(js->shown[k]));
+		js->v[k] = v;
+		js->state[k] = !strcmp(type, "integer") &&
+					       v >= jr_keys[k].min &&
+					       v <= jr_keys[k].max
+				       ? 2
+				       : 1;
+	}
+	return scan_end(f, s, rc, err, errsz);
+}
+
+/* Queues setting key to v. */
+static int plan_setting(struct fsck *f, enum jr_key k, int64_t v)
+{
+	const char *key = jr_keys[k].key;
+
+	return plan_name(f, F_SETTING_PUT, 0, v, 0, key, (int) strlen(key), 0);
+}
+
+/* Reports a setting k missing or bad, set to v. */
+static void bad_setting(struct fsck *f, const struct jr_settings *js,
+			enum jr_key k, int64_t v)
+{
+	if (js->state[k] == 0)
+		finding(f, plan_setting(f, k, v),
+			"settings: %s missing; set to %lld", jr_keys[k].key,
+			(long long) v);
+	else
+		finding(f, plan_setting(f, k, v),
+			"settings: %s \"%s\" not an integer from %lld; set to "
+			"%lld",
+			jr_keys[k].key, js->shown[k],
+			(long long) jr_keys[k].min, (long long) v);
+}
+
+/* Whether t is the type of a file (mode & S_IFMT). */
+static int file_type_ok(int64_t t)
+{
+	return t == S_IFREG || t == S_IFDIR || t == S_IFLNK || t == S_IFIFO ||
+	       t == S_IFSOCK || t == S_IFCHR || t == S_IFBLK;
+}
+
+/* Whether columns parent and path of a journal row agree: both NULL, or a
+ * directory and an absolute path. */
+static int event_path_ok(sqlite3_stmt *s, int parent, int path)
+{
+	if (sqlite3_column_type(s, path) == SQLITE_NULL)
+		return sqlite3_column_type(s, parent) == SQLITE_NULL;
+	return sqlite3_column_type(s, path) == SQLITE_TEXT &&
+	       sqlite3_column_type(s, parent) == SQLITE_INTEGER &&
+	       sqlite3_column_int64(s, parent) > 0 &&
+	       sqlite3_column_bytes(s, path) > 0 &&
+	       sqlite3_column_text(s, path)[0] == '/';
+}
+
+/*
+ * What is wrong with the journal row s holds (F_JOURNAL_ROWS), or NULL.
+ */
+static const char *event_problem(sqlite3_stmt *s)
+{
+	int c;
+
+	for (c = 0; c <= 4; c++)
+		if (sqlite3_column_type(s, c) != SQLITE_INTEGER)
+			return "a column that is not an integer";
+	if (sqlite3_column_int64(s, 0) < 1)
+		return "an id below 1";
+	if (sqlite3_column_int64(s, 1) <= 0)
+		return "no time";
+	if (sqlite3_column_int64(s, 2) <= 0)
+		return "no inode";
+	if (!file_type_ok(sqlite3_column_int64(s, 3)))
+		return "not a file type";
+	if (sqlite3_column_int64(s, 4) <= 0 ||
+	    sqlite3_column_int64(s, 4) & ~(int64_t) JR_ALL)
+		return "unknown reasons";
+	if (!event_path_ok(s, 5, 6))
+		return "a bad path or directory";
+	if (!event_path_ok(s, 7, 8))
+		return "a bad old path or directory";
+	if (sqlite3_column_type(s, 9) == SQLITE_NULL &&
+	    sqlite3_column_type(s, 10) == SQLITE_NULL)
+		return NULL;
+	if (sqlite3_column_type(s, 9) != SQLITE_INTEGER ||
+	    sqlite3_column_type(s, 10) != SQLITE_INTEGER ||
+	    sqlite3_column_int64(s, 9) < 0 ||
+	    sqlite3_column_int64(s, 9) > sqlite3_column_int64(s, 10))
+		return "a bad data range";
+	return NULL;
+}
+
+/* What check_journal() found in the rows. */
+struct jr_rows {
+	int64_t next; /* the id the next event gets: above every row */
+	int64_t low;  /* the oldest id of the sound run that ends at next - 1 */
+	int64_t rows; /* how many rows */
+	int64_t bad;  /* how many of them are damaged */
+};
+
+/*
+ * Reads the rows from the newest down: next is journal_next unless a row
+ * is at or past it (ids never go back), and low where the sound ids
+ * without a gap end.  Each damaged row is reported.
+ */
+static int scan_events(struct fsck *f, int64_t next, struct jr_rows *jr,
+		       char *err, size_t errsz)
+{
+	sqlite3_stmt *s = f->stmt[F_JOURNAL_ROWS];
+	int64_t expect = 0;
+	int rc, broken = 0;
+
+	memset(jr, 0, sizeof(*jr));
+	jr->next = next;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *why = event_problem(s);
+
+		if (jr->rows++ == 0) {
+			if (id >= jr->next)
+				jr->next = id < INT64_MAX ? id + 1 : id;
+			expect = jr->next - 1;
+		}
+		if (why) {
+			jr->bad++;
+			finding(f, f->fixing,
+				"journal: event %lld: %s; dropped with the "
+				"older events",
+				(long long) id, why);
+		}
+		if (!broken && !why && id == expect)
+			expect--;
+		else
+			broken = 1;
+	}
+	jr->low = jr->rows ? expect + 1 : jr->next;
+	return scan_end(f, s, rc, err, errsz);
+}
+
+/*
+ * The journal's settings and rows (format 2).  Missing events are never
+ * made up: the history kept is cut after the newest missing or damaged
+ * one, and journal_start says so to the clients.
+ */
+static int check_journal(struct fsck *f, char *err, size_t errsz)
+{
+	struct jr_settings js;
+	struct jr_rows jr;
+	int64_t next, start, below;
+	int k, moved = 0, rc = load_jr_settings(f, &js, err, errsz);
+
+	if (rc < 0)
+		return rc;
+	if (!js.uuid_ok && !js.uuid[0])
+		finding(f, plan(f, F_UUID_NEW, 0, 0, 0),
+			"settings: uuid missing; a new one made (clients "
+			"rescan)");
+	else if (!js.uuid_ok)
+		finding(f, plan(f, F_UUID_NEW, 0, 0, 0),
+			"settings: uuid \"%s\" not a valid UUID; a new one "
+			"made (clients rescan)",
+			js.uuid);
+	for (k = K_ENABLED; k <= K_MAX_AGE; k++)
+		if (js.state[k] != 2)
+			bad_setting(f, &js, k, jr_keys[k].dflt);
+
+	/* a lost journal_next goes no lower than journal_start */
+	next = js.state[K_NEXT] == 2	? js.v[K_NEXT]
+	       : js.state[K_START] == 2 ? js.v[K_START]
+					: 1;
+	rc = scan_events(f, next, &jr, err, errsz);
+	if (rc < 0)
+		return rc;
+	if (js.state[K_NEXT] != 2)
+		bad_setting(f, &js, K_NEXT, jr.next);
+	else if (jr.next != next)
+		finding(f, plan_setting(f, K_NEXT, jr.next),
+			"settings: journal_next %lld, but event %lld exists; "
+			"set to %lld",
+			(long long) next, (long long) jr.next - 1,
+			(long long) jr.next);
+
+	start = js.v[K_START];
+	if (js.state[K_START] != 2 || start > jr.next) {
+		if (js.state[K_START] == 2)
+			finding(f, plan_setting(f, K_START, jr.low),
+				"settings: journal_start %lld past "
+				"journal_next %lld; set to %lld",
+				(long long) start, (long long) jr.next,
+				(long long) jr.low);
+		else
+			bad_setting(f, &js, K_START, jr.low);
+		start = jr.low;
+	} else if (start < jr.low) {
+		finding(f, plan_setting(f, K_START, jr.low),
+			"journal: event %lld missing or damaged, journal_start "
+			"is %lld; journal_start set to %lld, older events "
+			"dropped (clients rescan)",
+			(long long) jr.low - 1, (long long) start,
+			(long long) jr.low);
+		start = jr.low;
+		moved = 1;
+	}
+	/* rows below start: the run covers start to next - 1 */
+	below = jr.rows - (jr.next - start);
+	if (below > jr.bad && !moved)
+		finding(f, f->fixing,
+			"journal: %lld row%s older than journal_start %lld; "
+			"deleted",
+			(long long) (below - jr.bad),
+			below - jr.bad > 1 ? "s" : "", (long long) start);
+	if (below > 0)
+		plan(f, F_JOURNAL_TRIM, start, 0, 0);
+	return 0;
+}
+
+/*
+ * A format-1 database has no journal: not damage, but a note, and with
+ * repair the upgrade a read-write mount makes, after every other repair.
+ */
+static void check_format_version(struct fsck *f)
+{
+	if (f->version >= 2)
+		return;
+	f->res->old_format = 1;
+	/* keys of the journal's settings left by a hand would make the
+	 * upgrade's INSERTs fail: the upgrade sets them all */
+	if (plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
+	    plan_other(f, FIX_UPGRADE, NULL)) {
+		f->res->upgraded = 1;
+		note(f, "format 1: no change journal; upgraded to format 2");
+	} else {
+		note(f, "format 1: no change journal; fsck.sqlitefs -y or a "
+			"read-write mount adds it");
+	}
+}
+
 /* --- the run ----------------------------------------------------------- */
 
 static int read_block_size(struct fsck *f, char *err, size_t errsz)
@@ -1303,6 +1820,19 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 	check_dentries(f);
 	check_reachable(f);
 	check_nlink(f);
+	rc = check_search(f, err, errsz);
+	if (rc == 0 && f->has_journal)
+		rc = check_journal(f, err, errsz);
+	else if (rc == 0 && f->version >= 2)
+		finding(f,
+			plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
+				plan_other(f, FIX_UPGRADE, NULL),
+			"journal: the table is missing; made again, with its "
+			"settings and the search indexes, as the upgrade from "
+			"format 1 makes them (a new uuid: clients rescan)");
+	if (rc < 0)
+		return rc;
+	check_format_version(f);
 	if (f->oom) {
 		snprintf(err, errsz, "out of memory");
 		return -ENOMEM;

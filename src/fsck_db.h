@@ -22,7 +22,8 @@ struct fsck;
 enum fsck_kind {
 	FSCK_ERROR, /* damage left as it is */
 	FSCK_FIXED, /* damage repaired */
-	FSCK_NOTE,  /* not damage: an orphan, which the next mount deletes */
+	FSCK_NOTE,  /* not damage: an orphan, which the next mount deletes,
+		     * or a format-1 database */
 };
 
 /* Receives one finding: a line without its newline. */
@@ -30,12 +31,14 @@ typedef void (*fsck_report_fn)(void *ctx, enum fsck_kind kind, const char *msg);
 
 /* Counts of one run. */
 struct fsck_result {
-	long errors; /* damage found */
-	long fixed;  /* of which repaired */
-	long notes;  /* orphans found */
-	long purged; /* of which deleted */
-	long inodes; /* inodes checked */
-	long blocks; /* data rows checked */
+	long errors;	/* damage found */
+	long fixed;	/* of which repaired */
+	long notes;	/* orphans found */
+	long purged;	/* of which deleted */
+	long inodes;	/* inodes checked */
+	long blocks;	/* data rows checked */
+	int old_format; /* format 1: no change journal (not damage) */
+	int upgraded;	/* of which upgraded to format 2 */
 };
 
 /*

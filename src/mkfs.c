@@ -229,7 +229,22 @@ static void load(const char *path, const char *dir, const char *db_dir,
 	rc = db_open(path, 0, &db, err, sizeof(err));
 	if (rc < 0)
 		die(1, "%s: %s", path, err);
-	rc = load_tree(db, dir, &o, &st, err, sizeof(err));
+	/*
+	 * The loaded tree is where history begins, as a new filesystem's
+	 * empty root is: its files are not events (a million of them would
+	 * fill the journal), and a client holding no cursor scans it.
+	 */
+	rc = db_set(db, "journal", "off");
+	if (rc == 0)
+		rc = load_tree(db, dir, &o, &st, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(-rc));
+	if (rc == 0) {
+		rc = db_set(db, "journal", "on");
+		if (rc < 0)
+			snprintf(err, sizeof(err), "%s: %s", path,
+				 strerror(-rc));
+	}
 	if (p.shown)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {

@@ -10,6 +10,7 @@
 -- correctly with strings such as '2024-06-01' or datetime('now', '-1 day').
 -- Sizes are bytes; "human" columns round them to B, KiB, MiB, GiB.
 
+DROP VIEW IF EXISTS events;
 DROP VIEW IF EXISTS du;
 DROP VIEW IF EXISTS largest;
 DROP VIEW IF EXISTS xattrs;
@@ -120,3 +121,25 @@ CREATE VIEW du (path, dirs, files, size, stored, human) AS
 			THEN printf('%.1f MiB', t.stored / 1048576.0)
 		ELSE printf('%.1f GiB', t.stored / 1073741824.0) END
 	FROM totals t JOIN paths p ON p.ino = t.top;
+
+-- The change journal (src/journal.h), oldest first: one row per inode
+-- changed in a committed batch, with the reasons by name, the path at the
+-- commit (NULL when no name was left) and the one it lost (renamed or
+-- removed), and for data changes the bytes [data_start, data_end).
+CREATE VIEW events (id, time, reasons, type, path, old_path, data_start,
+		data_end, ino) AS
+	SELECT id, strftime('%Y-%m-%d %H:%M:%f', time / 1e9, 'unixepoch'),
+		substr(CASE WHEN reasons & 1 THEN ',created' ELSE '' END
+			|| CASE WHEN reasons & 2 THEN ',removed' ELSE '' END
+			|| CASE WHEN reasons & 4 THEN ',renamed' ELSE '' END
+			|| CASE WHEN reasons & 8 THEN ',data' ELSE '' END
+			|| CASE WHEN reasons & 16 THEN ',attrib' ELSE '' END
+			|| CASE WHEN reasons & 32 THEN ',xattr' ELSE '' END
+			|| CASE WHEN reasons & 64 THEN ',link' ELSE '' END, 2),
+		CASE type
+			WHEN 32768 THEN 'file' WHEN 16384 THEN 'dir'
+			WHEN 40960 THEN 'symlink' WHEN 4096 THEN 'fifo'
+			WHEN 49152 THEN 'socket' WHEN 8192 THEN 'chardev'
+			WHEN 24576 THEN 'blockdev' ELSE 'unknown' END,
+		path, old_path, data_start, data_end, ino
+	FROM journal ORDER BY id;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lint.sh - the layering rules of docs/design.md, checked by grep
-#   only the db layer (db.c, db_*.c and its private db_impl.h) and
-#   fsck_db.c (fsck's SQL) include <sqlite3.h>;
+#   only the db layer (db.c, db_*.c and its private db_impl.h) and the
+#   tools' SQL files (*_db.c: fsck_db.c, changes_db.c) include <sqlite3.h>;
 #   the db layer (db.h, db.c, db_*.[ch]) uses nothing of libfuse;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
 #   sqlite3_open_v2, in db_open.c), which hardens it;
@@ -12,10 +12,10 @@ src=$1/src
 fail=0
 for f in "$src"/*.c "$src"/*.h; do
 	case $(basename "$f") in
-	db.c | db_*.c | db_impl.h | fsck_db.c) ;;
+	db.c | db_*.c | db_impl.h | *_db.c) ;;
 	*) if grep -q '#include <sqlite3.h>' "$f"; then
 		echo "lint: $f includes sqlite3.h (only db.c, db_*.c," \
-			"db_impl.h and fsck_db.c may)"; fail=1
+			"db_impl.h and the tools' *_db.c may)"; fail=1
 	   fi ;;
 	esac
 done

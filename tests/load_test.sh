@@ -80,7 +80,7 @@ touch -d '2010-01-01 00:00:00' "$src/fifo" "$src/sparse"
 touch -d '2020-02-02 02:02:02.2' "$src/d/e" "$src/empty"
 touch -d '1980-01-01 00:00:01' "$src"
 
-echo "1..18"
+echo "1..19"
 python3 "$here/treedesc.py" "$src" >"$dir/before" 2>"$dir/err"
 check "the source tree is described" '[ -s "$dir/before" ] && [ ! -s "$dir/err" ]'
 
@@ -96,6 +96,8 @@ check "hard links share one inode, also for symlinks" \
 bt_src=$(stat -c '%W %w' "$src/d/random.bin" | sed 's/^\([0-9]*\) [^ ]* [0-9:]*\.\([0-9]*\) .*/\1\2/')
 bt_db=$(q "$dir/fs.db" "SELECT i.crtime FROM paths p JOIN inode i ON i.ino = p.ino WHERE p.path = '/d/random.bin'")
 check "birth time is kept ($bt_src)" '[ "$bt_src" = "$bt_db" ]'
+check "the load is where history begins: no event, journal on, start = next" \
+	'[ "$(q "$dir/fs.db" "SELECT count(*) FROM journal")" = 0 ] && [ "$(q "$dir/fs.db" "SELECT group_concat(value, \",\") FROM (SELECT value FROM settings WHERE key IN ('"'journal', 'journal_start', 'journal_next'"') ORDER BY key)")" = "1,2,2" ]'
 
 mkdir "$dir/mnt"
 "$daemon" -f -o noatime "$dir/fs.db" "$dir/mnt" 2>"$dir/daemon.log" &

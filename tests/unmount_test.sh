@@ -143,7 +143,7 @@ route() {
 	[ $bad -eq 0 ]
 }
 
-echo "1..11"
+echo "1..12"
 check "umount MNT (umount.fuse.sqlitefs through umount(8)): stored when it returns, $rounds rounds" \
 	'route umount "$mnt"'
 check "umount.fuse.sqlitefs MNT: stored when it returns, $rounds rounds" \
@@ -192,6 +192,38 @@ after_fusermount() {
 }
 check "fusermount3 -u, then at once fsck -n, a new mount, flock(1), mkfs -f: each waits, then all is stored, $rounds rounds" \
 	'after_fusermount'
+
+# A reader holding the database open (a follower of the change journal,
+# a sqlite3 shell), idle between its reads: SQLite's close then cannot
+# checkpoint and remove the WAL, so the daemon checkpoints it first.
+fresh
+python3 -c '
+import sqlite3, sys, time
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+con.execute("SELECT count(*) FROM inode").fetchone()
+print("open", flush=True)
+time.sleep(3600)
+' "$db" >"$dir/reader" &
+reader=$!
+r=1
+bad=0
+while [ $r -le 5 ] && [ $bad -eq 0 ]; do
+	"$daemon" "$db" "$mnt" 2>"$dir/err" || { echo "# mount: $(cat "$dir/err")"; bad=1; break; }
+	write_round $r || bad=1
+	fusermount3 -u "$mnt" && flock "$db" true || bad=1
+	if [ -s "$db-wal" ]; then
+		echo "# round $r: the -wal holds $(stat -c %s "$db-wal") bytes"
+		bad=1
+	fi
+	cp "$db" "$dir/copy.db"
+	holds_want "$dir/copy.db" || bad=1
+	rm -f "$dir/copy.db"
+	r=$((r + 1))
+done
+kill $reader
+wait $reader 2>/dev/null
+check "a reader holds the database open: the file alone holds everything, the -wal is empty" \
+	'[ $bad -eq 0 ] && grep -q open "$dir/reader"'
 
 # A served mount is refused at once, as before.
 fresh
