@@ -329,7 +329,7 @@ def run_search(bench, log, drop_caches):
         find_mnt = finds("the mount", m.mnt) if not a.search_no_find else {}
     find_ext4 = finds("ext4", tree) if not a.search_no_find else {}
 
-    print(f"\nsearch: {n} files in {nleaves} directories "
+    print(f"\nsearch: {n} files in {nleaves} leaf directories "
           f"(bench/search.py), the database mounted")
     print(f"{'query':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
           f"{'cold ms':>9}{'found':>14}")
