@@ -64,11 +64,11 @@ step "installing"
 installed=1
 apt-get install -y -qq "$deb" >/dev/null
 for f in /usr/bin/sqlitefs /usr/sbin/mkfs.sqlitefs /usr/sbin/fsck.sqlitefs \
-	/usr/sbin/umount.fuse.sqlitefs /usr/sbin/sqlitefs-changes; do
+	/usr/sbin/umount.fuse.sqlitefs /usr/sbin/sqlitefs-changes /usr/sbin/sqlitefs-find; do
 	[ -x "$f" ] || { step "FAIL: $f missing"; exit 1; }
 done
 man -w sqlitefs mkfs.sqlitefs fsck.sqlitefs umount.fuse.sqlitefs \
-	sqlitefs-changes
+	sqlitefs-changes sqlitefs-find
 MANWIDTH=80 man sqlitefs 2>/dev/null | head -8
 
 step "mounting through fstab (mount -a -T $tmp/fstab)"
@@ -92,7 +92,7 @@ step "purging"
 dpkg --purge sqlitefs >/dev/null
 installed=0
 for f in /usr/bin/sqlitefs /usr/sbin/mkfs.sqlitefs \
-	/usr/sbin/umount.fuse.sqlitefs /usr/sbin/sqlitefs-changes \
+	/usr/sbin/umount.fuse.sqlitefs /usr/sbin/sqlitefs-changes /usr/sbin/sqlitefs-find \
 	/usr/share/man/man8/sqlitefs.8.gz /usr/share/doc/sqlitefs; do
 	[ ! -e "$f" ] || { step "FAIL: $f left after purge"; exit 1; }
 done

@@ -276,6 +276,11 @@ int kill_priv(struct db *db, struct inode *in, unsigned kill)
 
 	if (S_ISDIR(in->mode)) /* capabilities neither */
 		return 0;
+	if (db_killed_mode(mode, kill) != mode) {
+		rc = jr_changed(db, in->ino, mode, JR_ATTRIB, 0, 0);
+		if (rc < 0)
+			return rc;
+	}
 	in->mode = db_killed_mode(mode, kill);
 	if (!(kill & DB_KILL_CAPS) || !db->has_caps || !S_ISREG(in->mode))
 		return in->mode != mode;

@@ -114,6 +114,9 @@ struct jr {
 	int64_t next, next_committed;	/* journal_next: in the batch, stored */
 	int64_t start, start_committed; /* journal_start */
 	int64_t max_events, max_age;	/* retention; 0: no limit */
+	int enabled_committed;		/* the three as stored, which a */
+	int64_t max_events_committed;	/* lost batch goes back to (it may */
+	int64_t max_age_committed;	/* have changed them: db_set()) */
 	struct jr_event *ev;		/* the batch's events, in order */
 	size_t nev, cap;
 	struct jr_map by_ino;		     /* ino -> index in ev */
@@ -262,7 +265,9 @@ static int dir_cache(struct jr *jr, int64_t dir, char *path)
  * The path of directory dir ("" for the root, so that a name is appended
  * with "/"), cached, owned by the cache.  Walks up to the root or to a
  * cached directory, then caches each directory on the way down.
- * -ENOENT if a directory on the way has no name, -ELOOP for a cycle.
+ * -ENOENT if a directory on the way has no name, -ELOOP for a cycle (a
+ * damaged database), found within twice its distance and length, not
+ * after JR_DEPTH_MAX lookups.
  */
 static int dir_path(struct db *db, int64_t dir, const char **out)
 {
@@ -272,6 +277,7 @@ static int dir_path(struct db *db, int64_t dir, const char **out)
 		char *name;
 	} *walk = NULL, *more;
 	size_t n = 0, cap = 0, i, hit;
+	int64_t mark = 0; /* met again: a cycle (Brent's) */
 	const char *base = "";
 	int rc = 0;
 
@@ -279,10 +285,12 @@ static int dir_path(struct db *db, int64_t dir, const char **out)
 	       (hit = map_get(&jr->dirs, dir)) == (size_t) -1) {
 		int64_t parent;
 
-		if (n == JR_DEPTH_MAX) {
+		if (n == JR_DEPTH_MAX || dir == mark) {
 			rc = -ELOOP;
 			break;
 		}
+		if ((n & (n - 1)) == 0) /* at each power of two */
+			mark = dir;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			more = realloc(walk, cap * sizeof(*walk));
@@ -718,6 +726,9 @@ void jr_committed(struct db *db)
 	if (db->jr) {
 		db->jr->next_committed = db->jr->next;
 		db->jr->start_committed = db->jr->start;
+		db->jr->enabled_committed = db->jr->enabled;
+		db->jr->max_events_committed = db->jr->max_events;
+		db->jr->max_age_committed = db->jr->max_age;
 	}
 }
 
@@ -732,6 +743,9 @@ void jr_batch_lost(struct db *db)
 	dirs_clear(jr);
 	jr->next = jr->next_committed;
 	jr->start = jr->start_committed;
+	jr->enabled = jr->enabled_committed;
+	jr->max_events = jr->max_events_committed;
+	jr->max_age = jr->max_age_committed;
 }
 
 /* --- opening, settings ----------------------------------------------------- */
@@ -789,6 +803,9 @@ static int settings_load(struct db *db, char *err, size_t errsz)
 	/* ids never go backwards, even past a damaged journal_next */
 	jr->next = jr->next_committed = next > max_id ? next : max_id + 1;
 	jr->start_committed = jr->start;
+	jr->enabled_committed = jr->enabled;
+	jr->max_events_committed = jr->max_events;
+	jr->max_age_committed = jr->max_age;
 	return 0;
 }
 
@@ -851,6 +868,7 @@ static int parse_count(const char *s, int64_t *out)
 static int journal_switch(struct db *db, int on)
 {
 	struct jr *jr = db->jr;
+	int64_t next;
 	int rc;
 
 	if (on == jr->enabled)
@@ -858,21 +876,27 @@ static int journal_switch(struct db *db, int on)
 	rc = setting_put(db, JR_KEY_ENABLED, on);
 	if (rc < 0 || on)
 		goto out;
-	rc = jr_flush(db); /* the events of changes made while it was on */
+	/*
+	 * The batch's events go too, unwritten: they stay in memory until
+	 * all of this succeeded, for the batch to commit them if it fails.
+	 * Their ids and one more are skipped, so that a cursor at the
+	 * newest is too old.
+	 */
+	next = jr->next + (int64_t) jr->nev + 1;
+	rc = run(db, jr->stmt[J_CLEAR]);
 	if (rc == 0)
-		rc = run(db, jr->stmt[J_CLEAR]);
-	/* one id is skipped, so that a cursor at the newest is too old */
+		rc = setting_put(db, JR_KEY_NEXT, next);
 	if (rc == 0)
-		rc = setting_put(db, JR_KEY_NEXT, jr->next + 1);
-	if (rc == 0)
-		rc = setting_put(db, JR_KEY_START, jr->next + 1);
+		rc = setting_put(db, JR_KEY_START, next);
 	if (rc == 0) {
-		jr->next++;
-		jr->start = jr->next;
+		events_clear(jr);
+		jr->next = jr->start = next;
 	}
 out:
-	if (rc == 0)
+	if (rc == 0) {
 		jr->enabled = on;
+		dirs_clear(jr); /* while off, directories move unnoted */
+	}
 	return rc;
 }
 

@@ -17,6 +17,11 @@
  *  - nothing half done: a replaced file is one whole version, each page of
  *    the in-place file one whole write, the moved file in exactly one of
  *    its directories, a hard link's count equal to its names.
+ * And the change journal must agree with the tree: read from the crashed
+ * database, ids run without a gap from journal_start and never go back,
+ * every difference between the tree at the previous crash and now has an
+ * event since the cursor of then, and every such event a change that is
+ * there (see journal_cycle()).
  * The workload writes down, in memory shared with this process, which
  * state each object reached before and after each call, and which states
  * a returned fsync made durable.  Some cycles use -o commit=1, so kills
@@ -37,6 +42,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "journal.h"
 #include "mount_util.h"
 
 #include <errno.h>
@@ -544,6 +550,363 @@ static void check_xattr(void)
 		(size_t) n);
 }
 
+/* --- the change journal against the tree ------------------------------- */
+
+/*
+ * At each crash the database is read as it is (committed work only): the
+ * tree (path -> inode, type, size, mtime) and the journal from the cursor
+ * of the previous crash.  Between the two states the journal must say
+ * exactly what changed: every difference has its event, every event its
+ * change, and ids grow without gaps.
+ */
+
+#define JR_MOVED (JR_REMOVED | JR_RENAMED)
+#define JNAME 128 /* longest path of the workload, with room */
+#define JTREE 256 /* most names in the tree */
+
+struct jnode {
+	char path[JNAME];
+	int64_t ino, type, size, mtime;
+};
+
+struct jevent {
+	int64_t id, time, ino, reasons, parent, old_parent;
+	char path[JNAME], old_path[JNAME]; /* "" for NULL */
+};
+
+/* The database at a crash: the tree, the journal's ids, new events. */
+struct jstate {
+	int n;
+	struct jnode node[JTREE];
+	int64_t start, next, count, min, max;
+	int64_t newest_time; /* of event next - 1, 0 if none */
+	int64_t cursor_time; /* of the previous newest, 0 if none */
+	struct jevent *ev;   /* events from the previous cursor */
+	size_t nev;
+};
+
+static struct jstate jstates[2], *jold;
+static long journal_events;
+
+static const char *field(char **line)
+{
+	const char *f = strsep(line, "|");
+
+	return f ? f : "";
+}
+
+static int64_t num(char **line)
+{
+	return strtoll(field(line), NULL, 10);
+}
+
+static int copy_path(char *dst, const char *src)
+{
+	if (strlen(src) >= JNAME)
+		return -1;
+	strcpy(dst, src);
+	return 0;
+}
+
+/* Reads the tree and the events from id from: 0, or -1 (a failure). */
+static int journal_read(struct jstate *j, int64_t from)
+{
+	static char line[4096];
+	char cmd[PATH_MAX + 2048];
+	FILE *p;
+	int st, bad = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 -batch '%s' \"SELECT 'S', "
+		 "(SELECT value FROM settings WHERE key = 'journal_start'), "
+		 "(SELECT value FROM settings WHERE key = 'journal_next'), "
+		 "count(*), ifnull(min(id), 0), ifnull(max(id), 0), "
+		 "ifnull((SELECT time FROM journal WHERE id = (SELECT value "
+		 "FROM settings WHERE key = 'journal_next') - 1), 0), "
+		 "ifnull((SELECT time FROM journal WHERE id = %lld), 0) "
+		 "FROM journal; "
+		 "WITH RECURSIVE walk (path, ino) AS (SELECT '/', 1 UNION ALL "
+		 "SELECT CASE walk.path WHEN '/' THEN '' ELSE walk.path END "
+		 "|| '/' || d.name, d.ino FROM dentry d JOIN walk ON "
+		 "d.parent = walk.ino JOIN inode i ON i.ino = walk.ino "
+		 "WHERE (i.mode & 61440) = 16384) "
+		 "SELECT 'T', w.path, w.ino, i.mode & 61440, i.size, i.mtime "
+		 "FROM walk w JOIN inode i ON i.ino = w.ino; "
+		 "SELECT 'E', id, time, ino, reasons, ifnull(parent, 0), "
+		 "ifnull(path, ''), ifnull(old_parent, 0), "
+		 "ifnull(old_path, '') FROM journal WHERE id >= %lld "
+		 "ORDER BY id\"",
+		 m.db, (long long) from - 1, (long long) from);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	free(j->ev);
+	memset(j, 0, sizeof(*j));
+	while (fgets(line, sizeof(line), p)) {
+		char *l = line;
+		const char *kind;
+
+		l[strcspn(l, "\n")] = '\0';
+		kind = field(&l);
+		if (!strcmp(kind, "S")) {
+			j->start = num(&l);
+			j->next = num(&l);
+			j->count = num(&l);
+			j->min = num(&l);
+			j->max = num(&l);
+			j->newest_time = num(&l);
+			j->cursor_time = num(&l);
+		} else if (!strcmp(kind, "T") && j->n < JTREE) {
+			struct jnode *t = &j->node[j->n++];
+
+			bad |= copy_path(t->path, field(&l));
+			t->ino = num(&l);
+			t->type = num(&l);
+			t->size = num(&l);
+			t->mtime = num(&l);
+		} else if (!strcmp(kind, "E")) {
+			struct jevent *e;
+
+			if (j->nev % 1024 == 0) {
+				e = realloc(j->ev,
+					    (j->nev + 1024) * sizeof(*e));
+				if (!e)
+					break;
+				j->ev = e;
+			}
+			e = &j->ev[j->nev++];
+			e->id = num(&l);
+			e->time = num(&l);
+			e->ino = num(&l);
+			e->reasons = num(&l);
+			e->parent = num(&l);
+			bad |= copy_path(e->path, field(&l));
+			e->old_parent = num(&l);
+			bad |= copy_path(e->old_path, field(&l));
+		} else {
+			bad = 1;
+		}
+	}
+	st = pclose(p);
+	if (bad || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !j->next) {
+		fail("journal: cannot read the database (sqlite3 exited %d)",
+		     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct jnode *node_at(const struct jstate *j, const char *path)
+{
+	int i;
+
+	for (i = 0; i < j->n; i++)
+		if (!strcmp(j->node[i].path, path))
+			return &j->node[i];
+	return NULL;
+}
+
+static int has_ino(const struct jstate *j, int64_t ino)
+{
+	int i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->node[i].ino == ino)
+			return 1;
+	return 0;
+}
+
+/* Whether a is p, or (up) a directory above it. */
+static int at_or_above(const char *a, const char *p, int up)
+{
+	size_t n = strlen(a);
+
+	if (!*a)
+		return 0;
+	if (!strcmp(a, p))
+		return 1;
+	if (!up)
+		return 0;
+	if (!strcmp(a, "/"))
+		return 1;
+	return !strncmp(a, p, n) && p[n] == '/';
+}
+
+/* The reasons of every new event of ino, or-ed. */
+static int64_t reasons_of(const struct jstate *j, int64_t ino)
+{
+	int64_t r = 0;
+	size_t i;
+
+	for (i = 0; i < j->nev; i++)
+		if (j->ev[i].ino == ino)
+			r |= j->ev[i].reasons;
+	return r;
+}
+
+/*
+ * Whether the difference at path p (o before, n after, either NULL) has
+ * an event: of its inode, at its path, or of a directory above it that
+ * was moved or removed.
+ */
+static int covered(const struct jstate *j, const char *p, const struct jnode *o,
+		   const struct jnode *n)
+{
+	size_t i;
+
+	for (i = 0; i < j->nev; i++) {
+		const struct jevent *e = &j->ev[i];
+
+		if ((o && e->ino == o->ino) || (n && e->ino == n->ino))
+			return 1;
+		if (at_or_above(e->path, p, e->reasons & JR_MOVED) ||
+		    at_or_above(e->old_path, p, e->reasons & JR_MOVED))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a and b are the same state.  A directory's mtime (and size)
+ * follow its entries, whose changes have their own events, but not
+ * always one naming it: a name that came and went within a batch (m
+ * moved from a/ to b/ and back) leaves an event of its inode's first and
+ * last names only.
+ */
+static int same_node(const struct jnode *a, const struct jnode *b)
+{
+	if (a->ino != b->ino || a->type != b->type)
+		return 0;
+	return a->type == 040000 ||
+	       (a->size == b->size && a->mtime == b->mtime);
+}
+
+/* Every difference between the trees o and n has its event in n's. */
+static void journal_check_tree(const struct jstate *o, const struct jstate *n)
+{
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		const struct jstate *a = k ? n : o;
+
+		for (i = 0; i < a->n; i++) {
+			const char *p = a->node[i].path;
+			const struct jnode *before = node_at(o, p);
+			const struct jnode *after = node_at(n, p);
+
+			if (k && before)
+				continue; /* seen from o */
+			if (before && after && same_node(before, after))
+				continue;
+			if (!covered(n, p, before, after))
+				fail("journal: %s changed (inode %lld size "
+				     "%lld mtime %lld -> inode %lld size %lld "
+				     "mtime %lld) without an event since %lld",
+				     p, before ? (long long) before->ino : 0,
+				     before ? (long long) before->size : 0,
+				     before ? (long long) before->mtime : 0,
+				     after ? (long long) after->ino : 0,
+				     after ? (long long) after->size : 0,
+				     after ? (long long) after->mtime : 0,
+				     (long long) o->next);
+		}
+	}
+}
+
+/* Every new event describes a change that is there. */
+static void journal_check_events(const struct jstate *o, const struct jstate *n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n->nev; i++) {
+		const struct jevent *e = &n->ev[i];
+		int64_t all = reasons_of(n, e->ino);
+		int was = has_ino(o, e->ino), is = has_ino(n, e->ino);
+		const struct jnode *t;
+		int newest = 1;
+
+		if (e->id != o->next + (int64_t) i)
+			fail("journal: event %lld where %lld belongs",
+			     (long long) e->id, (long long) o->next + (long) i);
+		if ((e->reasons & JR_CREATED) && was)
+			fail("journal: event %lld: inode %lld created, but it "
+			     "was there before",
+			     (long long) e->id, (long long) e->ino);
+		if (!was && !(all & JR_CREATED))
+			fail("journal: event %lld: inode %lld was not there "
+			     "and was not created",
+			     (long long) e->id, (long long) e->ino);
+		if (!is && !(all & JR_REMOVED))
+			fail("journal: event %lld: inode %lld is gone but was "
+			     "not removed",
+			     (long long) e->id, (long long) e->ino);
+		if (!was && is && !(all & JR_CREATED))
+			fail("journal: inode %lld appeared uncreated",
+			     (long long) e->ino);
+		for (k = i + 1; k < n->nev && newest; k++)
+			newest = n->ev[k].ino != e->ino;
+		if (!newest) /* only its newest event tells where it is */
+			continue;
+		t = e->path[0] ? node_at(n, e->path) : NULL;
+		if (e->path[0] && (!t || t->ino != e->ino))
+			fail("journal: event %lld: inode %lld at %s, which "
+			     "holds %lld",
+			     (long long) e->id, (long long) e->ino, e->path,
+			     t ? (long long) t->ino : 0);
+		if (!e->path[0] && is)
+			fail("journal: event %lld: inode %lld without a name, "
+			     "but it has one",
+			     (long long) e->id, (long long) e->ino);
+	}
+	for (i = 0; i < (size_t) o->n; i++)
+		if (!has_ino(n, o->node[i].ino) &&
+		    !(reasons_of(n, o->node[i].ino) & JR_REMOVED))
+			fail("journal: %s (inode %lld) gone without an event "
+			     "that removed it",
+			     o->node[i].path, (long long) o->node[i].ino);
+}
+
+/*
+ * Reads the database as the crash left it and checks its journal against
+ * the state of the previous crash (none the first time).
+ */
+static void journal_cycle(void)
+{
+	struct jstate *o = jold,
+		      *n = jold == &jstates[0] ? &jstates[1] : &jstates[0];
+
+	if (journal_read(n, o ? o->next : 0) < 0)
+		return;
+	if (n->start > n->next || n->count != n->next - n->start ||
+	    (n->count && (n->min != n->start || n->max != n->next - 1)))
+		fail("journal: ids %lld..%lld (%lld) with start %lld and next "
+		     "%lld",
+		     (long long) n->min, (long long) n->max,
+		     (long long) n->count, (long long) n->start,
+		     (long long) n->next);
+	if (o) {
+		if (n->next < o->next)
+			fail("journal: next went back from %lld to %lld",
+			     (long long) o->next, (long long) n->next);
+		if (n->start > o->next)
+			fail("journal: events since %lld trimmed (start %lld)",
+			     (long long) o->next, (long long) n->start);
+		if (n->cursor_time != o->newest_time)
+			fail("journal: event %lld rewritten (time %llx, was "
+			     "%llx)",
+			     (long long) o->next - 1,
+			     (unsigned long long) n->cursor_time,
+			     (unsigned long long) o->newest_time);
+		if ((int64_t) n->nev != n->next - o->next)
+			fail("journal: %zu events since %lld, next %lld",
+			     n->nev, (long long) o->next, (long long) n->next);
+		journal_check_tree(o, n);
+		journal_check_events(o, n);
+		journal_events += (long) n->nev;
+	}
+	jold = n;
+}
+
 /* fsck.sqlitefs -n on the database: 0 if its exit status is want. */
 static int run_fsck(int want, int *notes)
 {
@@ -673,6 +1036,7 @@ static int cycle(unsigned seed, int c)
 		integrity_errors++;
 		fail("integrity_check or foreign_key_check");
 	}
+	journal_cycle();
 	if (mount(rand_r(&r) % 2 ? "commit=1" : NULL) < 0) {
 		fail("remount after the crash");
 		return -1;
@@ -735,7 +1099,13 @@ int main(int argc, char *argv[])
 	printf("# seed %u\n", seed);
 	/* 512-byte blocks: every page written crosses eight of them */
 	if (mnt_init(&m, "-b 512 -p 4096") < 0 || mount(NULL) < 0 ||
-	    setup() < 0) {
+	    setup() < 0 || mnt_umount(&m) < 0) {
+		printf("Bail out! cannot set up\n");
+		mnt_cleanup(&m);
+		return 1;
+	}
+	journal_cycle(); /* the tree and journal the first cycle starts from */
+	if (failures || mount(NULL) < 0) {
 		printf("Bail out! cannot set up\n");
 		mnt_cleanup(&m);
 		return 1;
@@ -746,9 +1116,10 @@ int main(int argc, char *argv[])
 	if (m.pid && mnt_umount(&m) < 0)
 		fail("final unmount");
 	printf("# %d cycles%s, %ld operations, %ld integrity errors, %ld "
-	       "lost bytes, %ld fsck findings (orphans aside)\n",
+	       "lost bytes, %ld fsck findings (orphans aside), %ld journal "
+	       "events checked\n",
 	       c, powerloss ? " (power loss)" : "", total_ops, integrity_errors,
-	       lost_bytes, fsck_findings);
+	       lost_bytes, fsck_findings, journal_events);
 	if (powerloss)
 		printf("# %ld daemons lost their unsynced writes, %ld were "
 		       "killed\n",
@@ -758,5 +1129,7 @@ int main(int argc, char *argv[])
 		       c + 1, powerloss ? " --powerloss" : "");
 	printf("1..%d\n", failures ? c + 1 : c);
 	mnt_cleanup(&m);
+	free(jstates[0].ev);
+	free(jstates[1].ev);
 	return failures ? 1 : 0;
 }

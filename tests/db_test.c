@@ -81,6 +81,12 @@ static Suite *db_suite(void)
 	add_transactions_cases(tc);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("journal");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	add_journal_cases(tc);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("damaged");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);

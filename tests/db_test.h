@@ -5,8 +5,9 @@
  * cases with their fixture and timeouts), db_test_util.c (the fixture and
  * the helpers below), and the cases by the part of the db layer they test:
  * db_test_open.c (src/db_open.c, and damaged databases), db_test_inode.c,
- * db_test_dir.c, db_test_data.c, db_test_xattr.c, and db_test_batch.c
- * (src/db.c: atomicity, durability, read-only).  Each gives an add_*_cases()
+ * db_test_dir.c, db_test_data.c, db_test_xattr.c, db_test_batch.c
+ * (src/db.c: atomicity, durability, read-only) and db_test_journal.c
+ * (src/db_journal.c: the change journal, db_set()).  Each gives an add_*_cases()
  * that adds its cases, in order, to a test case of the suite.
  */
 #ifndef DB_TEST_H
@@ -108,5 +109,7 @@ void add_data_cases(TCase *tc);
 void add_xattr_cases(TCase *tc);
 /* db_test_batch.c */
 void add_transactions_cases(TCase *tc);
+/* db_test_journal.c */
+void add_journal_cases(TCase *tc);
 
 #endif
