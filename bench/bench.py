@@ -11,6 +11,11 @@ median of each and the speed ratio sqlitefs / passthrough_ll (above 1:
 sqlitefs is faster; for timed workloads that is the inverse of the ratio
 of times).  --scale and --space run the scale and space checks of
 sqlitefs alone.
+
+--journal-overhead and --index-cost run sqlitefs against itself: the
+change journal switched off, and each search index dropped, on the fresh
+database before the mount.  --search times the search queries on a
+generated tree of 1 000 000 files beside find(1) (bench/search.py).
 """
 import argparse
 import json
@@ -63,6 +68,41 @@ def peak_rss_kib(pid):
     return 0
 
 
+def daemon_cpu(pid):
+    """CPU seconds (user and system) process pid has used"""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def daemon_written(pid):
+    """Bytes process pid has passed to write(2) and its kin (/proc/PID/io
+    wchar): the WAL, the checkpoints"""
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    return 0
+
+
+def callgrind_step(m):
+    """Under callgrind: the daemon's user-space instructions since the
+    last call (callgrind_control dumps and zeroes the counts)"""
+    before = {f for f in os.listdir(os.path.dirname(m.grind))}
+    run(["callgrind_control", "-d", str(m.proc.pid)],
+        stdout=subprocess.DEVNULL)
+    for f in sorted(os.listdir(os.path.dirname(m.grind))):
+        path = os.path.join(os.path.dirname(m.grind), f)
+        if f not in before and path.startswith(m.grind):
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith("summary:") or \
+                            line.startswith("totals:"):
+                        os.unlink(path)
+                        return int(line.split()[1]) / 1e6
+    raise RuntimeError("callgrind_control: no dump")
+
+
 def dir_bytes(path):
     total = 0
     for root, _, files in os.walk(path):
@@ -84,7 +124,7 @@ class Mount:
     def __enter__(self):
         os.makedirs(self.mnt, exist_ok=True)
         self.proc = subprocess.Popen(self.cmd)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not os.path.ismount(self.mnt):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name}: mount failed: {self.cmd}")
@@ -115,26 +155,45 @@ class Bench:
         self.tool = args.benchtool
         os.makedirs(self.work, exist_ok=True)
         self.tar = os.path.join(self.work, "include.tar")
+        if args.tar:
+            self.tar = os.path.abspath(args.tar)
         if not os.path.exists(self.tar):
             run(["tar", "-cf", self.tar, "-C", "/usr", "include"])
         self.seq_mib = args.seq_mib
+        self.callgrind = args.callgrind
         self.rand_mib = args.rand_mib
 
     # --- the two filesystems ---------------------------------------------
 
-    def sqlitefs(self, tag="sq"):
+    def sqlitefs(self, tag="sq", prep=None):
+        """A fresh database; prep(db), if given, changes it before the
+        mount (the daemon reads its settings at mount)"""
         db = os.path.join(self.work, tag + ".db")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db + suffix):
                 os.unlink(db + suffix)
         run([self.a.mkfs] + self.a.mkfs_args.split() + [db],
             stdout=subprocess.DEVNULL)
+        if prep:
+            prep(db)
+        return self.mount_db(db, tag)
+
+    def mount_db(self, db, tag):
+        """A mount of database db (not yet mounted: enter it)"""
         mnt = os.path.join(self.work, "mnt_" + tag)
         cmd = [self.a.sqlitefs, "-f"]
         if self.a.sqlitefs_opts:
             cmd += ["-o", self.a.sqlitefs_opts]
+        grind = None
+        if getattr(self, "callgrind", False):
+            grind = os.path.join(self.work, tag + ".callgrind")
+            for f in os.listdir(self.work):
+                if f.startswith(tag + ".callgrind"):
+                    os.unlink(os.path.join(self.work, f))
+            cmd = ["valgrind", "-q", "--tool=callgrind",
+                   "--callgrind-out-file=" + grind] + cmd
         m = Mount("sqlitefs", cmd + [db, mnt], mnt)
-        m.db = db
+        m.db, m.grind = db, grind
         return m
 
     def passthrough(self):
@@ -278,6 +337,230 @@ class Bench:
         print("(stored size: the database file, and the backing directory "
               "for passthrough_ll; maxima over the rounds)")
 
+    # --- sqlitefs against itself: the journal and the search indexes -----
+
+    @staticmethod
+    def commit(mnt):
+        """fsync on a directory commits the daemon's whole batch, and the
+        journal's events with it"""
+        fd = os.open(mnt, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+
+    def ab_workloads(self, m, names, keep=False):
+        """The workloads of the A/B modes, each timed up to its commit (the
+        journal writes its events at the commit); keep: no rm -rf after
+        the untar."""
+        mnt, r = m.mnt, {}
+        if m.grind:
+            callgrind_step(m)
+        cpu = [daemon_cpu(m.proc.pid)]
+        wrote = [daemon_written(m.proc.pid)]
+
+        def took(name):
+            """the daemon's CPU seconds and bytes written since the last
+            call; under callgrind, its instructions"""
+            if m.grind:
+                r[name + "_insns"] = callgrind_step(m)
+            cpu.append(daemon_cpu(m.proc.pid))
+            wrote.append(daemon_written(m.proc.pid))
+            r[name + "_cpu"] = cpu[-1] - cpu[-2]
+            r[name + "_written"] = (wrote[-1] - wrote[-2]) / MiB
+
+        if "untar" in names:
+            drop_caches()
+            untar = os.path.join(mnt, "untar")
+            os.mkdir(untar)
+            t0 = time.monotonic()
+            run(["tar", "-xf", self.tar, "-C", untar])
+            self.commit(mnt)
+            r["untar"] = time.monotonic() - t0
+            took("untar")
+        if "untar" in names and not keep:
+            t0 = time.monotonic()
+            run(["rm", "-rf", untar])
+            self.commit(mnt)
+            r["rm_rf"] = time.monotonic() - t0
+            took("rm_rf")
+        if "small_files_create" in names:
+            small = os.path.join(mnt, "small")
+            os.mkdir(small)
+            nd, nf = self.a.dirs, self.a.files
+            took("")
+            t0 = time.monotonic()
+            run([self.tool, "create", small, str(nd), str(nf), "4096"],
+                stdout=subprocess.DEVNULL)
+            self.commit(mnt)
+            r["small_files_create"] = nd * nf / (time.monotonic() - t0)
+            took("small_files_create")
+        if "seq_write" in names:
+            took("")
+            wall, _ = self.fio(mnt, "seq", "write", "1M", self.seq_mib,
+                               ["--end_fsync=1"])
+            r["seq_write"] = self.seq_mib / wall
+            took("seq_write")
+            os.unlink(os.path.join(mnt, "seq"))
+        if "rand_write_4k" in names:
+            self.fio(mnt, "rand", "write", "1M", self.rand_mib,
+                     ["--end_fsync=1"])
+            took("")
+            wall, ios = self.fio(mnt, "rand", "randwrite", "4k",
+                                 self.rand_mib,
+                                 ["--runtime=%d" % self.a.runtime,
+                                  "--time_based", "--end_fsync=1"])
+            r["rand_write_4k"] = ios / wall
+            # per write: the count of writes differs between runs
+            took("rand_write_4k")
+            r["rand_write_4k_cpu"] /= ios / 1e6
+            r["rand_write_4k_written"] /= ios / 1e6
+            if m.grind:
+                r["rand_write_4k_insns"] /= ios / 1e6
+            os.unlink(os.path.join(mnt, "rand"))
+        for k in ("_cpu", "_written", "_insns"):
+            r.pop(k, None)
+        return r
+
+    AB_UNITS = {"untar": ("s", 1), "rm_rf": ("s", 1),
+                "small_files_create": ("files/s", 0),
+                "seq_write": ("MiB/s", 0), "rand_write_4k": ("IOPS", 0)}
+
+    def ab(self, title, variants, names):
+        """Runs names on a fresh sqlitefs per variant (label, prep), the
+        order rotating per round, and prints each variant's cost against
+        the first: time taken / time of the first - 1, from the median of
+        the per-round ratios (rounds pair runs made minutes apart)."""
+        res = {label: [] for label, _ in variants}
+        n = len(variants)
+        for i in range(self.a.rounds):
+            order = variants[i % n:] + variants[:i % n]
+            for label, prep in order:
+                log(f"round {i + 1}/{self.a.rounds}: {label}")
+                with self.sqlitefs(self.a.tag, prep) as m:
+                    r = self.ab_workloads(m, names)
+                log("  " + " ".join(f"{k}={v:.4g}" for k, v in r.items()
+                                    if not k.endswith("_written")))
+                res[label].append(r)
+        base = variants[0][0]
+        print(f"\n{title}, {self.a.rounds} rounds, order rotating")
+        print("cost: time taken against '%s' - 1 (median of the rounds' "
+              "ratios; min..max), and the same of the daemon's CPU time "
+              "and of the bytes it wrote (per write for rand_write_4k)"
+              % base)
+        print(f"{'workload':<20}{'unit':>8}" + "".join(
+            f"{label:>22}" for label, _ in variants))
+        for name in [k for k in self.AB_UNITS if k in res[base][0]]:
+            unit, is_time = self.AB_UNITS[name]
+            line = f"{name:<20}{unit:>8}"
+            for label, _ in variants:
+                med = statistics.median(r[name] for r in res[label])
+                line += f"{med:>22.4g}"
+            print(line)
+            costs = [("  cost, time", name, not is_time),
+                     ("  cost, daemon CPU", name + "_cpu", False),
+                     ("  cost, bytes written", name + "_written", False)]
+            if self.callgrind:
+                costs.append(("  cost, instructions", name + "_insns",
+                              False))
+            for what, key, inv in costs:
+                line = f"{what:<28}"
+                for label, _ in variants:
+                    ratios = [(b[key] / v[key]) if inv
+                              else (v[key] / b[key])
+                              for v, b in zip(res[label], res[base])]
+                    med = statistics.median(ratios) - 1
+                    lo, hi = min(ratios) - 1, max(ratios) - 1
+                    cell = (f"{med * 100:+.1f}% "
+                            f"({lo * 100:+.0f}..{hi * 100:+.0f})")
+                    line += f"{cell:>22}"
+                print(line)
+        return res
+
+    @staticmethod
+    def sql(db, *stmts):
+        """Changes the unmounted database directly: the switch the control
+        ioctl (db_set()) flips on a mount"""
+        import sqlite3
+        con = sqlite3.connect(db)
+        for stmt in stmts:
+            con.execute(stmt)
+        con.commit()
+        con.close()
+
+    def journal_full(self, db):
+        """A journal that already retains its default 1 000 000 events:
+        every commit then trims as many as it adds"""
+        keep = 1000000
+        self.sql(db,
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                 "FROM n WHERE i < %d) INSERT INTO journal (id, time, ino, "
+                 "type, reasons, parent, path) SELECT i, i, 1000000 + i, "
+                 "32768, 1, 1, '/untar/include/linux/some_header_' || i "
+                 "|| '.h' FROM n" % keep,
+                 "UPDATE settings SET value = %d WHERE key = "
+                 "'journal_next'" % (keep + 1),
+                 "UPDATE settings SET value = %d WHERE key = "
+                 "'journal_max_events'" % keep)
+
+    def ab_names(self, names):
+        """names, or those of them --ab-only names"""
+        if not self.a.ab_only:
+            return names
+        return [n for n in names if n in self.a.ab_only.split(",")]
+
+    def journal_off(self, db):
+        """sqlitefs-changes --set journal=off on the unmounted database
+        (the settings row itself where the program was not built)"""
+        if os.path.exists(self.a.changes):
+            run([self.a.changes, "--set", "journal=off", db],
+                stdout=subprocess.DEVNULL)
+        else:
+            self.sql(db, "UPDATE settings SET value = 0 "
+                     "WHERE key = 'journal'")
+
+    def journal_overhead(self):
+        variants = [("journal off", self.journal_off),
+                    ("journal on", None),
+                    ("on, 1M retained", self.journal_full)]
+        self.ab("the change journal: sqlitefs with it against without",
+                variants, self.ab_names(["untar", "small_files_create",
+                                         "seq_write"]))
+        self.journal_space()
+
+    def journal_space(self):
+        """Events and the journal's bytes per event, one workload per fresh
+        database (dbstat: the b-tree pages of table journal, and the bytes
+        of its records)"""
+        import sqlite3
+        print("\nthe journal's size, one workload per fresh database")
+        print(f"{'workload':<20}{'events':>9}{'pages B/event':>15}"
+              f"{'record B/event':>16}")
+        for name in ("untar", "small_files_create", "seq_write"):
+            with self.sqlitefs("jspace") as m:
+                self.ab_workloads(m, [name], keep=True)
+            con = sqlite3.connect(m.db)
+            events, = con.execute("SELECT count(*) FROM journal").fetchone()
+            pages, payload = con.execute(
+                "SELECT sum(pgsize), sum(payload) FROM dbstat "
+                "WHERE name = 'journal'").fetchone()
+            con.close()
+            print(f"{name:<20}{events:>9}{pages / max(events, 1):>15.1f}"
+                  f"{payload / max(events, 1):>16.1f}")
+
+    def index_cost(self):
+        def drop(*names):
+            return lambda db: self.sql(db, *("DROP INDEX " + n
+                                             for n in names))
+        variants = [("all three", None),
+                    ("no search_name", drop("search_name")),
+                    ("no search_size", drop("search_size")),
+                    ("no search_mtime", drop("search_mtime")),
+                    ("none", drop("search_name", "search_size",
+                                  "search_mtime"))]
+        self.ab("the search indexes: sqlitefs with each dropped against all "
+                "three", variants,
+                self.ab_names(["untar", "small_files_create", "seq_write",
+                               "rand_write_4k"]))
+
     # --- scale and space checks ------------------------------------------
 
     def scale(self):
@@ -402,8 +685,45 @@ def main():
                    help="run the space and WAL checks")
     p.add_argument("--no-compare", action="store_true",
                    help="skip the side-by-side workloads")
+    p.add_argument("--journal-overhead", action="store_true",
+                   help="sqlitefs with the change journal against without")
+    p.add_argument("--index-cost", action="store_true",
+                   help="sqlitefs with each search index dropped")
+    p.add_argument("--callgrind", action="store_true",
+                   help="--journal-overhead, --index-cost: run the daemon "
+                   "under callgrind and count its instructions too")
+    p.add_argument("--tar", help="the tarball of the untar workload "
+                   "(default: /usr/include, made in the work directory)")
+    p.add_argument("--ab-only", help="--journal-overhead, --index-cost: "
+                   "these workloads only (comma-separated: untar, "
+                   "small_files_create, seq_write, rand_write_4k)")
+    p.add_argument("--tag", default="ab",
+                   help="the name of their database and mountpoint")
+    p.add_argument("--search", action="store_true",
+                   help="search timings on a generated tree (bench/search.py)")
+    p.add_argument("--search-files", type=int, default=1000000)
+    p.add_argument("--search-queries", type=int, default=200,
+                   help="queries of each kind timed for p50 and p99")
+    p.add_argument("--search-no-find", action="store_true",
+                   help="skip find(1) on the mount and on ext4")
+    p.add_argument("--find-tool",
+                   help="sqlitefs-find, timed beside the SQL stand-in")
+    p.add_argument("--search-load", action="store_true",
+                   help="also time mkfs.sqlitefs -d of the generated tree")
+    p.add_argument("--fsck", default="build/src/fsck.sqlitefs")
+    p.add_argument("--mkfs-bin", default="build/src/mkfs.sqlitefs")
+    p.add_argument("--changes", default="build/src/sqlitefs-changes")
     a = p.parse_args()
     b = Bench(a)
+    if a.journal_overhead:
+        b.journal_overhead()
+    if a.index_cost:
+        b.index_cost()
+    if a.search:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        sys.dont_write_bytecode = True
+        import search
+        search.run_search(b, log, drop_caches)
     if not a.no_compare:
         b.compare()
     if a.space:
