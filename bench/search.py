@@ -94,9 +94,11 @@ def make_db(db, nleaves):
     con.executemany("INSERT INTO xattr (ino, name, value) VALUES (?, ?, ?)",
                     ((ino, TAG, tag.encode())
                      for ino, _, _, _, _, tag in files(n) if tag))
-    # what db_index_add("xattr:user.tag") makes
+    # what db_set("index_add", "xattr:user.tag") and "size" make (mkfs
+    # makes the name index only)
     con.execute(f'CREATE INDEX "search_xattr:{TAG}" ON xattr (value) '
                 f"WHERE name = '{TAG}'")
+    con.execute('CREATE INDEX "search_size" ON inode (size)')
     con.execute("COMMIT")
     con.close()
 

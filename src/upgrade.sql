@@ -41,11 +41,11 @@ CREATE TABLE journal (
 	CHECK (reasons > 0)
 );
 
--- Search indexes (sqlitefs-find): the attributes BeOS indexed by default.
--- Users add and drop these and "search_xattr:NAME" indexes of one
--- extended attribute's values (db_index_add()).
+-- Search indexes (sqlitefs-find): entry names by default, which cost an
+-- untar 2-3 % (docs/performance.md); users add search_size (inode size)
+-- and search_mtime (inode mtime), which cost 5 % each, and
+-- "search_xattr:NAME" indexes of one extended attribute's values, and
+-- drop any (db_set()).
 CREATE INDEX search_name ON dentry (name);
-CREATE INDEX search_size ON inode (size);
-CREATE INDEX search_mtime ON inode (mtime);
 
 PRAGMA user_version = 2;

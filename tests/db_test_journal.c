@@ -963,6 +963,10 @@ START_TEST(test_journal_set_errors)
 			      "db_set %s=%s", bad[i][0], bad[i][1]);
 	ck_assert_int_eq(db_set(db, "index_add", "name"), -EEXIST);
 	ck_assert_int_eq(db_set(db, "index_drop", "xattr:user.tag"), -ENOENT);
+	/* size and mtime are not made by mkfs */
+	ck_assert_int_eq(db_set(db, "index_drop", "size"), -ENOENT);
+	ck_assert_int_eq(db_set(db, "index_add", "size"), 0);
+	ck_assert_int_eq(db_set(db, "index_add", "size"), -EEXIST);
 	ck_assert_int_eq(db_set(db, "index_drop", "size"), 0);
 	ck_assert_int_eq(db_set(db, "index_drop", "size"), -ENOENT);
 	ck_assert_int_eq(db_set(db, "index_add", "size"), 0);
