@@ -151,6 +151,9 @@ mkdir "$mnt/fdir"
 echo 2 >"$mnt/fdir/in.log"
 mv "$mnt/a.log" "$mnt/a.txt"
 commit "$mnt/fdir/in.log"
+# seen before the directory moves: a follower polling once after both
+# commits would see in.log only in gdir, and rightly print no "- fdir"
+wait_for "grep -qx \"+ $mnt/fdir/in.log\" \"$dir/follow\""
 mv "$mnt/fdir" "$mnt/gdir"
 commit "$mnt/gdir/in.log"
 check "--follow: renames show as - and + (directories too)" \
