@@ -138,6 +138,34 @@ int find_db_open(const char *path, struct find_db **out, char *err,
 	/* a query reads many pages once each, a candidate list the same
 	 * directory pages again and again: keep up to 32 MiB */
 	sqlite3_exec(db->conn, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+	/*
+	 * Read the file through a memory map rather than pread(2) into the
+	 * page cache, and without the cell checks of every page fetched
+	 * (db_sqlite_open() sets both the other way, as the daemon needs).
+	 * An index query touches some 3 000 pages, most of them once:
+	 * copying each 16 KiB page into freshly allocated memory and checking
+	 * all of its cells was most of its time.  The two go together: with
+	 * the map alone SQLite checks a mapped page again each time it
+	 * fetches it, which costs more than it saves.
+	 *
+	 * Both are safe for this program, which never writes: the connection
+	 * is read-only (opened so, or query_only) and SQLite maps the file
+	 * PROT_READ, so a damaged page cannot be written back ("spread", what
+	 * the check guards against); SQLite's reads of a page stay bounds-
+	 * checked, and a damaged file still fails its query with
+	 * SQLITE_CORRUPT.  In WAL mode SQLite never shrinks the file under a
+	 * reader's snapshot.  A file truncated under the program by someone
+	 * else makes a read of a mapped page past the new end raise SIGBUS:
+	 * the program dies of that signal (status 135 in a shell) instead of
+	 * exiting 1 with "database disk image is malformed", having written
+	 * nothing, and perhaps part of its output.  SQLite caps the map at its
+	 * SQLITE_MAX_MMAP_SIZE (2 GiB by default) and reads the rest of a
+	 * larger file as before.
+	 */
+	sqlite3_exec(db->conn,
+		     "PRAGMA mmap_size = 1099511627776; "
+		     "PRAGMA cell_size_check = OFF",
+		     NULL, NULL, NULL);
 	for (i = 0; i < Q_COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->conn, find_sql[i], -1,
 					SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
