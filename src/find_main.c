@@ -96,6 +96,7 @@ struct run {
 	struct dirs dirs;
 	int json;
 	int explain;
+	unsigned needs; /* what of an inode a candidate needs (find_needs) */
 	int64_t now;
 	const char *since;	 /* the cursor of --since, or NULL */
 	int err;		 /* -errno that stopped the query */
@@ -487,7 +488,7 @@ static int best_hint(struct run *r, const struct find_hint *h, int n)
 			hint_name(h[pick].kind),
 			h[pick].kind == FH_XATTR ? ":" : "",
 			h[pick].kind == FH_XATTR ? h[pick].name : "", best);
-		find_db_explain(r->db, &h[pick], explain_line, NULL);
+		find_db_explain(r->db, &h[pick], r->needs, explain_line, NULL);
 	}
 	return pick;
 }
@@ -519,7 +520,8 @@ static int query(struct run *r)
 	if (pick < -1)
 		return pick;
 	if (pick >= 0)
-		return find_db_candidates(r->db, &h[pick], on_candidate, r);
+		return find_db_candidates(r->db, &h[pick], r->needs,
+					  on_candidate, r);
 	rc = find_db_stat(r->db, r->start_ino, &f);
 	if (rc < 0 || !S_ISDIR(f.mode) || r->q.maxdepth == 0)
 		return rc;
@@ -1272,6 +1274,8 @@ int main(int argc, char **argv)
 	find_target(&r.t, argv[optind], o.root);
 	r.json = o.json;
 	r.explain = o.explain;
+	/* --json prints every field */
+	r.needs = r.json ? FIND_NEEDS_SIZE | FIND_NEEDS_MODE : find_needs(&r.q);
 	r.since = o.since;
 	r.env = (struct find_env){&r, env_xattr, env_dir_empty, print_file};
 	open_run(&r);
