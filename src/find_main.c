@@ -97,6 +97,9 @@ struct run {
 	int json;
 	int explain;
 	unsigned needs; /* what of an inode a candidate needs (find_needs) */
+	/* while candidates of an xattr hint with a value are evaluated: that
+	 * hint, which every one of them meets */
+	const struct find_hint *known;
 	int64_t now;
 	const char *since;	 /* the cursor of --since, or NULL */
 	int err;		 /* -errno that stopped the query */
@@ -237,7 +240,13 @@ static int env_xattr(void *ctx, int64_t ino, const char *name,
 		     const char *value, size_t vlen)
 {
 	const struct run *r = ctx;
+	const struct find_hint *k = r->known;
 
+	/* an inode has one value per attribute name: the hint's answers
+	 * every test of that name */
+	if (k && !strcmp(name, k->name))
+		return !value || (vlen == k->vlen &&
+				  (!vlen || !memcmp(value, k->value, vlen)));
 	return find_db_xattr(r->db, ino, name, value, vlen);
 }
 
@@ -519,9 +528,14 @@ static int query(struct run *r)
 	pick = best_hint(r, h, n);
 	if (pick < -1)
 		return pick;
-	if (pick >= 0)
-		return find_db_candidates(r->db, &h[pick], r->needs,
-					  on_candidate, r);
+	if (pick >= 0) {
+		if (h[pick].kind == FH_XATTR && h[pick].value)
+			r->known = &h[pick];
+		rc = find_db_candidates(r->db, &h[pick], r->needs, on_candidate,
+					r);
+		r->known = NULL;
+		return rc;
+	}
 	rc = find_db_stat(r->db, r->start_ino, &f);
 	if (rc < 0 || !S_ISDIR(f.mode) || r->q.maxdepth == 0)
 		return rc;
