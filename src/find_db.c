@@ -42,6 +42,7 @@ enum find_stmt {
 	Q_LOOKUP,
 	Q_CHILDREN,
 	Q_SCAN,
+	Q_LEAN_SCAN,
 	Q_DIR_NAME,
 	Q_DIR_EMPTY,
 	Q_XATTR,
@@ -75,6 +76,7 @@ static const char *const find_sql[Q_COUNT] = {
 		       "ON i.ino = d.ino WHERE d.parent = ?1 ORDER BY d.id",
 	[Q_SCAN] = "SELECT " ROW "FROM dentry d CROSS JOIN inode i "
 		   "ON i.ino = d.ino",
+	[Q_LEAN_SCAN] = "SELECT " LEAN_ROW "FROM dentry d",
 	[Q_DIR_NAME] = "SELECT parent, name FROM dentry WHERE ino = ?1 "
 		       "LIMIT 1",
 	[Q_DIR_EMPTY] = "SELECT 1 FROM dentry WHERE parent = ?1 LIMIT 1",
@@ -323,9 +325,10 @@ int find_db_children(struct find_db *db, int64_t dir, find_db_row_fn *fn,
 	return each_row(db, db->stmt[Q_CHILDREN], fn, ctx);
 }
 
-int find_db_scan(struct find_db *db, find_db_row_fn *fn, void *ctx)
+int find_db_scan(struct find_db *db, unsigned needs, find_db_row_fn *fn,
+		 void *ctx)
 {
-	return each_row(db, db->stmt[Q_SCAN], fn, ctx);
+	return each_row(db, db->stmt[needs ? Q_SCAN : Q_LEAN_SCAN], fn, ctx);
 }
 
 int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,

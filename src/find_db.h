@@ -61,8 +61,10 @@ int find_db_lookup(struct find_db *db, int64_t dir, const char *name,
 int find_db_children(struct find_db *db, int64_t dir, find_db_row_fn *fn,
 		     void *ctx);
 
-/* Calls fn for every entry of the filesystem, in the table's order. */
-int find_db_scan(struct find_db *db, find_db_row_fn *fn, void *ctx);
+/* Calls fn for every entry of the filesystem, in the table's order
+ * (needs as find_db_candidates()). */
+int find_db_scan(struct find_db *db, unsigned needs, find_db_row_fn *fn,
+		 void *ctx);
 
 /*
  * The name of directory ino, a malloc'd string, and its parent; -ENOENT

@@ -542,7 +542,7 @@ static int query(struct run *r)
 	if (r->start_ino == 1 && (r->q.maxdepth < 0 || r->q.maxdepth > 2)) {
 		if (r->explain)
 			fprintf(stderr, PROG ": scanning every entry\n");
-		return find_db_scan(r->db, on_candidate, r);
+		return find_db_scan(r->db, r->needs, on_candidate, r);
 	}
 	if (r->explain)
 		fprintf(stderr, PROG ": walking the tree from %s\n",
