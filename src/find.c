@@ -815,6 +815,21 @@ static int eval(const struct find_expr *e, const struct find_file *f,
 	}
 }
 
+unsigned find_needs(const struct find_query *q)
+{
+	const struct find_expr *e;
+	unsigned needs = 0;
+
+	for (e = q->all; e; e = e->all)
+		if (e->op == FX_RANGE && e->field == FF_SIZE)
+			needs |= FIND_NEEDS_SIZE;
+		else if (e->op == FX_TYPE || e->op == FX_PERM ||
+			 e->op == FX_EMPTY || e->op == FX_NEWER ||
+			 (e->op == FX_RANGE && e->field != FF_INUM))
+			needs |= FIND_NEEDS_SIZE | FIND_NEEDS_MODE;
+	return needs;
+}
+
 int find_eval(const struct find_query *q, const struct find_file *f,
 	      const struct find_env *env)
 {

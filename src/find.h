@@ -115,6 +115,15 @@ int find_eval(const struct find_query *q, const struct find_file *f,
  */
 int find_hints(const struct find_query *q, struct find_hint *out, int max);
 
+/* What of a file an expression reads besides its name, path, depth and
+ * inode number (find_needs()). */
+#define FIND_NEEDS_SIZE 1u
+#define FIND_NEEDS_MODE 2u /* and the rest of the inode: type, nlink... */
+/*
+ * The fields of struct find_file that evaluating q may read, as a mask of
+ * FIND_NEEDS_*: a file given without the others can leave them 0.
+ */
+unsigned find_needs(const struct find_query *q);
 /* Frees what find_parse() made. */
 void find_free(struct find_query *q);
 

@@ -61,8 +61,10 @@ int find_db_lookup(struct find_db *db, int64_t dir, const char *name,
 int find_db_children(struct find_db *db, int64_t dir, find_db_row_fn *fn,
 		     void *ctx);
 
-/* Calls fn for every entry of the filesystem, in the table's order. */
-int find_db_scan(struct find_db *db, find_db_row_fn *fn, void *ctx);
+/* Calls fn for every entry of the filesystem, in the table's order
+ * (needs as find_db_candidates()). */
+int find_db_scan(struct find_db *db, unsigned needs, find_db_row_fn *fn,
+		 void *ctx);
 
 /*
  * The name of directory ino, a malloc'd string, and its parent; -ENOENT
@@ -87,16 +89,21 @@ int find_db_xattr(struct find_db *db, int64_t ino, const char *name,
 int find_db_count(struct find_db *db, const struct find_hint *h, int64_t limit,
 		  int64_t *n);
 
-/* Calls fn for each entry whose inode meets h, found through its index. */
+/*
+ * Calls fn for each entry whose inode meets h, found through its index.
+ * needs (FIND_NEEDS_* of find.h) says which of the inode's fields fn
+ * reads: the others may be left 0 and the inode row unread.
+ */
 int find_db_candidates(struct find_db *db, const struct find_hint *h,
-		       find_db_row_fn *fn, void *ctx);
+		       unsigned needs, find_db_row_fn *fn, void *ctx);
 
 /*
  * Calls line for each line of SQLite's plan of the candidate query of h
- * (EXPLAIN QUERY PLAN).
+ * with needs (EXPLAIN QUERY PLAN).
  */
 int find_db_explain(struct find_db *db, const struct find_hint *h,
-		    void (*line)(void *ctx, const char *text), void *ctx);
+		    unsigned needs, void (*line)(void *ctx, const char *text),
+		    void *ctx);
 
 /* Reads the journal's identity and bounds. */
 int find_db_journal(struct find_db *db, struct find_db_journal *j);

@@ -96,6 +96,10 @@ struct run {
 	struct dirs dirs;
 	int json;
 	int explain;
+	unsigned needs; /* what of an inode a candidate needs (find_needs) */
+	/* while candidates of an xattr hint with a value are evaluated: that
+	 * hint, which every one of them meets */
+	const struct find_hint *known;
 	int64_t now;
 	const char *since;	 /* the cursor of --since, or NULL */
 	int err;		 /* -errno that stopped the query */
@@ -236,7 +240,13 @@ static int env_xattr(void *ctx, int64_t ino, const char *name,
 		     const char *value, size_t vlen)
 {
 	const struct run *r = ctx;
+	const struct find_hint *k = r->known;
 
+	/* an inode has one value per attribute name: the hint's answers
+	 * every test of that name */
+	if (k && !strcmp(name, k->name))
+		return !value || (vlen == k->vlen &&
+				  (!vlen || !memcmp(value, k->value, vlen)));
 	return find_db_xattr(r->db, ino, name, value, vlen);
 }
 
@@ -487,7 +497,7 @@ static int best_hint(struct run *r, const struct find_hint *h, int n)
 			hint_name(h[pick].kind),
 			h[pick].kind == FH_XATTR ? ":" : "",
 			h[pick].kind == FH_XATTR ? h[pick].name : "", best);
-		find_db_explain(r->db, &h[pick], explain_line, NULL);
+		find_db_explain(r->db, &h[pick], r->needs, explain_line, NULL);
 	}
 	return pick;
 }
@@ -518,15 +528,21 @@ static int query(struct run *r)
 	pick = best_hint(r, h, n);
 	if (pick < -1)
 		return pick;
-	if (pick >= 0)
-		return find_db_candidates(r->db, &h[pick], on_candidate, r);
+	if (pick >= 0) {
+		if (h[pick].kind == FH_XATTR && h[pick].value)
+			r->known = &h[pick];
+		rc = find_db_candidates(r->db, &h[pick], r->needs, on_candidate,
+					r);
+		r->known = NULL;
+		return rc;
+	}
 	rc = find_db_stat(r->db, r->start_ino, &f);
 	if (rc < 0 || !S_ISDIR(f.mode) || r->q.maxdepth == 0)
 		return rc;
 	if (r->start_ino == 1 && (r->q.maxdepth < 0 || r->q.maxdepth > 2)) {
 		if (r->explain)
 			fprintf(stderr, PROG ": scanning every entry\n");
-		return find_db_scan(r->db, on_candidate, r);
+		return find_db_scan(r->db, r->needs, on_candidate, r);
 	}
 	if (r->explain)
 		fprintf(stderr, PROG ": walking the tree from %s\n",
@@ -1272,6 +1288,8 @@ int main(int argc, char **argv)
 	find_target(&r.t, argv[optind], o.root);
 	r.json = o.json;
 	r.explain = o.explain;
+	/* --json prints every field */
+	r.needs = r.json ? FIND_NEEDS_SIZE | FIND_NEEDS_MODE : find_needs(&r.q);
 	r.since = o.since;
 	r.env = (struct find_env){&r, env_xattr, env_dir_empty, print_file};
 	open_run(&r);

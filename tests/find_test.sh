@@ -58,7 +58,7 @@ os.fsync(fd)' "${1:-$mnt/.t0}"; }
 # lines of output of the tool for an expression, from the mount
 count() { "$tool" "$mnt" "$@" | wc -l; }
 
-echo "1..29"
+echo "1..30"
 mkdir "$mnt"
 "$mkfs" "$db" >/dev/null
 if ! mount_db "$db"; then
@@ -120,6 +120,11 @@ check "an -xattr query is answered from it (SQLite's plan)" \
 	'plan -xattr user.tag=red -type f | grep -q "USING.*INDEX.*search_xattr:user.tag"'
 check "and answers as os.getxattr() says, existing files included" \
 	'python3 "$here/find_diff.py" xattr "$mnt" "$tool" "$seed" 50'
+red() { "$tool" "$mnt" -xattr user.tag=red "$@"; }
+check "other tests of the attribute of the hint: as os.getxattr() says" \
+	'[ -n "$(red)" ] && [ "$(red -xattr user.tag)" = "$(red)" ] &&
+	 [ -z "$(red ! -xattr user.tag=red)" ] &&
+	 [ -z "$(red -xattr user.tag=blue)" ]'
 expect_exit 1 "adding it again: exit 1" "$tool" --add-index xattr:user.tag "$mnt"
 check "an exact -name is answered from search_name" \
 	'plan -name x.c | grep -q "USING INDEX search_name"'
