@@ -1,8 +1,8 @@
 /*
  * find_db.c - the SQL of sqlitefs-find (see find_db.h)
  *
- * Every statement is in the table below, prepared once at open, reset
- * after each use.  The one exception is the candidate query of an
+ * Every statement is in the table below, prepared at its first use,
+ * reset after each use.  The one exception is the candidate query of an
  * extended attribute (xattr_sql()): SQLite uses the partial index
  * "search_xattr:NAME" (ON xattr (value) WHERE name = 'NAME') only for a
  * query whose WHERE holds that very term with the name as a literal, not
@@ -130,11 +130,25 @@ static int sql_errno(int rc)
 	}
 }
 
+/*
+ * Statement q, prepared at its first use (a query uses a few of them, and
+ * preparing them all was a tenth of a short query's time), or NULL when it
+ * cannot be prepared (find_db_error() says why).
+ */
+static sqlite3_stmt *stmt(struct find_db *db, enum find_stmt q)
+{
+	if (!db->stmt[q])
+		sqlite3_prepare_v3(db->conn, find_sql[q], -1,
+				   SQLITE_PREPARE_PERSISTENT, &db->stmt[q],
+				   NULL);
+	return db->stmt[q];
+}
+
 int find_db_open(const char *path, struct find_db **out, char *err,
 		 size_t errsz)
 {
 	struct find_db *db = calloc(1, sizeof(*db));
-	int rc, i;
+	int rc;
 
 	*out = NULL;
 	if (!db)
@@ -177,17 +191,6 @@ int find_db_open(const char *path, struct find_db **out, char *err,
 		     "PRAGMA mmap_size = 1099511627776; "
 		     "PRAGMA cell_size_check = OFF",
 		     NULL, NULL, NULL);
-	for (i = 0; i < Q_COUNT; i++) {
-		rc = sqlite3_prepare_v3(db->conn, find_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &db->stmt[i],
-					NULL);
-		if (rc != SQLITE_OK) {
-			snprintf(err, errsz, "cannot prepare a query: %s",
-				 sqlite3_errmsg(db->conn));
-			find_db_close(db);
-			return -EPROTO;
-		}
-	}
 	*out = db;
 	return 0;
 }
@@ -212,9 +215,13 @@ const char *find_db_error(struct find_db *db)
 /* Steps a statement that returns nothing; resets it. */
 static int exec(struct find_db *db, enum find_stmt q)
 {
-	int rc = sqlite3_step(db->stmt[q]);
+	sqlite3_stmt *s = stmt(db, q);
+	int rc;
 
-	sqlite3_reset(db->stmt[q]);
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_errno(rc);
 }
 
@@ -274,26 +281,28 @@ static int each_row(struct find_db *db, sqlite3_stmt *s, find_db_row_fn *fn,
 	return rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
-/* Steps q once: 1 with a row (left for the caller to read and reset),
+/* Steps s once: 1 with a row (left for the caller to read and reset),
  * 0 without (reset), -errno. */
-static int step_one(struct find_db *db, enum find_stmt q)
+static int step_one(sqlite3_stmt *s)
 {
-	int rc = sqlite3_step(db->stmt[q]);
+	int rc = sqlite3_step(s);
 
 	if (rc == SQLITE_ROW)
 		return 1;
-	sqlite3_reset(db->stmt[q]);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 int find_db_stat(struct find_db *db, int64_t ino, struct find_file *f)
 {
-	sqlite3_stmt *s = db->stmt[Q_STAT];
+	sqlite3_stmt *s = stmt(db, Q_STAT);
 	int64_t unused;
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, ino);
-	rc = step_one(db, Q_STAT);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
 	read_row(s, &unused, f);
@@ -305,12 +314,14 @@ int find_db_stat(struct find_db *db, int64_t ino, struct find_file *f)
 int find_db_lookup(struct find_db *db, int64_t dir, const char *name,
 		   int64_t *ino)
 {
-	sqlite3_stmt *s = db->stmt[Q_LOOKUP];
+	sqlite3_stmt *s = stmt(db, Q_LOOKUP);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, dir);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	rc = step_one(db, Q_LOOKUP);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
 	*ino = sqlite3_column_int64(s, 0);
@@ -321,24 +332,32 @@ int find_db_lookup(struct find_db *db, int64_t dir, const char *name,
 int find_db_children(struct find_db *db, int64_t dir, find_db_row_fn *fn,
 		     void *ctx)
 {
-	sqlite3_bind_int64(db->stmt[Q_CHILDREN], 1, dir);
-	return each_row(db, db->stmt[Q_CHILDREN], fn, ctx);
+	sqlite3_stmt *s = stmt(db, Q_CHILDREN);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, dir);
+	return each_row(db, s, fn, ctx);
 }
 
 int find_db_scan(struct find_db *db, unsigned needs, find_db_row_fn *fn,
 		 void *ctx)
 {
-	return each_row(db, db->stmt[needs ? Q_SCAN : Q_LEAN_SCAN], fn, ctx);
+	sqlite3_stmt *s = stmt(db, needs ? Q_SCAN : Q_LEAN_SCAN);
+
+	return s ? each_row(db, s, fn, ctx) : -EIO;
 }
 
 int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,
 		     char **name)
 {
-	sqlite3_stmt *s = db->stmt[Q_DIR_NAME];
+	sqlite3_stmt *s = stmt(db, Q_DIR_NAME);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, ino);
-	rc = step_one(db, Q_DIR_NAME);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
 	*parent = sqlite3_column_int64(s, 0);
@@ -349,24 +368,29 @@ int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,
 
 int find_db_dir_empty(struct find_db *db, int64_t ino)
 {
+	sqlite3_stmt *s = stmt(db, Q_DIR_EMPTY);
 	int rc;
 
-	sqlite3_bind_int64(db->stmt[Q_DIR_EMPTY], 1, ino);
-	rc = step_one(db, Q_DIR_EMPTY);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, ino);
+	rc = step_one(s);
 	if (rc == 1)
-		sqlite3_reset(db->stmt[Q_DIR_EMPTY]);
+		sqlite3_reset(s);
 	return rc < 0 ? rc : !rc;
 }
 
 int find_db_xattr(struct find_db *db, int64_t ino, const char *name,
 		  const char *value, size_t vlen)
 {
-	sqlite3_stmt *s = db->stmt[Q_XATTR];
+	sqlite3_stmt *s = stmt(db, Q_XATTR);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, ino);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	rc = step_one(db, Q_XATTR);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc;
 	if (value)
@@ -379,12 +403,15 @@ int find_db_xattr(struct find_db *db, int64_t ino, const char *name,
 /* 1 when the database has an index of that SQL name, else 0. */
 static int has_index(struct find_db *db, const char *name)
 {
+	sqlite3_stmt *s = stmt(db, Q_HAS_INDEX);
 	int rc;
 
-	sqlite3_bind_text(db->stmt[Q_HAS_INDEX], 1, name, -1, SQLITE_STATIC);
-	rc = step_one(db, Q_HAS_INDEX);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = step_one(s);
 	if (rc == 1)
-		sqlite3_reset(db->stmt[Q_HAS_INDEX]);
+		sqlite3_reset(s);
 	return rc;
 }
 
@@ -460,7 +487,9 @@ static int hint_stmt(struct find_db *db, const struct find_hint *h, int count,
 			q = Q_LEAN_NAME;
 		else if (q == Q_BY_SIZE && !(needs & FIND_NEEDS_MODE))
 			q = Q_LEAN_SIZE;
-		s = db->stmt[q];
+		s = stmt(db, q);
+		if (!s)
+			return -EIO;
 		if (h->kind == FH_NAME) {
 			sqlite3_bind_text(s, 1, h->name, -1, SQLITE_STATIC);
 		} else {
@@ -550,11 +579,13 @@ int find_db_explain(struct find_db *db, const struct find_hint *h,
 static int setting(struct find_db *db, const char *key, int64_t *v, char *buf,
 		   size_t size)
 {
-	sqlite3_stmt *s = db->stmt[Q_SETTING];
+	sqlite3_stmt *s = stmt(db, Q_SETTING);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = step_one(db, Q_SETTING);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOTSUP;
 	if (v)
@@ -579,11 +610,13 @@ int find_db_journal(struct find_db *db, struct find_db_journal *j)
 
 int find_db_event_time(struct find_db *db, int64_t id, int64_t *time)
 {
-	sqlite3_stmt *s = db->stmt[Q_EVENT_TIME];
+	sqlite3_stmt *s = stmt(db, Q_EVENT_TIME);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	rc = step_one(db, Q_EVENT_TIME);
+	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
 	*time = sqlite3_column_int64(s, 0);
@@ -594,17 +627,23 @@ int find_db_event_time(struct find_db *db, int64_t id, int64_t *time)
 int find_db_changed(struct find_db *db, int64_t after, int64_t upto,
 		    find_db_row_fn *fn, void *ctx)
 {
-	sqlite3_bind_int64(db->stmt[Q_CHANGED], 1, after);
-	sqlite3_bind_int64(db->stmt[Q_CHANGED], 2, upto);
-	return each_row(db, db->stmt[Q_CHANGED], fn, ctx);
+	sqlite3_stmt *s = stmt(db, Q_CHANGED);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, upto);
+	return each_row(db, s, fn, ctx);
 }
 
 int find_db_events(struct find_db *db, int64_t after, int64_t upto,
 		   find_db_event_fn *fn, void *ctx)
 {
-	sqlite3_stmt *s = db->stmt[Q_CHANGED_INOS];
+	sqlite3_stmt *s = stmt(db, Q_CHANGED_INOS);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, upto);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -624,16 +663,22 @@ int find_db_events(struct find_db *db, int64_t after, int64_t upto,
 int find_db_names(struct find_db *db, int64_t ino, find_db_row_fn *fn,
 		  void *ctx)
 {
-	sqlite3_bind_int64(db->stmt[Q_NAMES], 1, ino);
-	return each_row(db, db->stmt[Q_NAMES], fn, ctx);
+	sqlite3_stmt *s = stmt(db, Q_NAMES);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, ino);
+	return each_row(db, s, fn, ctx);
 }
 
 int find_db_indexes(struct find_db *db, int (*fn)(void *ctx, const char *name),
 		    void *ctx)
 {
-	sqlite3_stmt *s = db->stmt[Q_INDEXES];
+	sqlite3_stmt *s = stmt(db, Q_INDEXES);
 	int rc;
 
+	if (!s)
+		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int stop = fn(ctx, (const char *) sqlite3_column_text(s, 0));
 
