@@ -366,9 +366,51 @@ int db_sqlite_open(const char *path, int flags, sqlite3 **out, char *err,
 }
 
 /*
+ * Makes dentry_ino the index schema.sql makes, (ino, parent, name), in a
+ * database of format 2 made with the narrow one (ino) or without it: the
+ * names of an inode then come from the index alone.  An older sqlitefs
+ * reads either.  SQLITE_OK, also when there was nothing to do.
+ */
+static int dentry_ino_refresh(struct db *db)
+{
+	static const char want[] =
+		"CREATE INDEX dentry_ino ON dentry (ino, parent, name)";
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db->conn,
+				    "SELECT sql FROM sqlite_schema WHERE "
+				    "type = 'index' AND name = 'dentry_ino'",
+				    -1, &s, NULL);
+	int same;
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	same = rc == SQLITE_ROW &&
+	       !strcmp((const char *) sqlite3_column_text(s, 0), want);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	if (same)
+		return SQLITE_OK;
+	rc = sqlite3_exec(db->conn, "DROP INDEX IF EXISTS dentry_ino", NULL,
+			  NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db->conn, want, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db->conn, "COMMIT; BEGIN IMMEDIATE", NULL,
+				  NULL, NULL);
+	if (rc == SQLITE_OK)
+		db_log("sqlitefs: %s: index dentry_ino made again as (ino, "
+		       "parent, name)\n",
+		       db->path);
+	return rc;
+}
+
+/*
  * Upgrades a format-1 database to format 2 (the change journal), as the
- * first batch, committed at once, and sets the journal up.  The caller
- * holds the lock and SQLite's write lock.
+ * first batch, committed at once, brings dentry_ino up to date the same
+ * way, and sets the journal up.  The caller holds the lock and SQLite's
+ * write lock.
  */
 static int journal_open(struct db *db, char *err, size_t errsz)
 {
@@ -385,6 +427,8 @@ static int journal_open(struct db *db, char *err, size_t errsz)
 			       "journal)\n",
 			       db->path);
 	}
+	if (rc == SQLITE_OK)
+		rc = dentry_ino_refresh(db);
 	if (rc != SQLITE_OK) {
 		set_err(err, errsz, "cannot upgrade to format 2: %s",
 			sqlite3_errmsg(db->conn));

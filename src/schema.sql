@@ -84,7 +84,8 @@ CREATE TABLE dentry (
 	UNIQUE (parent, name)
 );
 CREATE INDEX dentry_parent ON dentry (parent); -- readdir in cookie order
-CREATE INDEX dentry_ino ON dentry (ino);       -- reverse look-ups
+-- Reverse look-ups: the names of an inode, read from the index alone.
+CREATE INDEX dentry_ino ON dentry (ino, parent, name);
 
 -- File contents, one row per block of settings.block_size bytes.
 CREATE TABLE data (

@@ -48,4 +48,10 @@ CREATE TABLE journal (
 -- drop any (db_set()).
 CREATE INDEX search_name ON dentry (name);
 
+-- The names of an inode read from the index alone (sqlitefs-find); a
+-- format-2 database made with the narrow index gets it at its next
+-- read-write mount (db_open()).
+DROP INDEX IF EXISTS dentry_ino;
+CREATE INDEX dentry_ino ON dentry (ino, parent, name);
+
 PRAGMA user_version = 2;

@@ -1118,8 +1118,39 @@ START_TEST(test_journal_upgrade)
 }
 END_TEST
 
+/* A format-2 database with the narrow dentry_ino gets the covering one
+ * from a read-write open, as a new database has it. */
+START_TEST(test_dentry_ino_refresh)
+{
+	char *want, *got;
+	ino_t f;
+
+	f = mkfile(DB_ROOT_INO, "f");
+	close_db();
+	want = schema_of(db_path);
+	sql_exec(db_path, "DROP INDEX dentry_ino; "
+			  "CREATE INDEX dentry_ino ON dentry (ino)");
+	got = schema_of(db_path);
+	ck_assert_str_ne(got, want);
+	free(got);
+
+	open_db(0);
+	got = schema_of(db_path);
+	ck_assert_msg(!strcmp(got, want),
+		      "the schema is not a new database's; dentry_ino: %.80s",
+		      strstr(got, "dentry_ino"));
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM dentry INDEXED BY "
+				 "dentry_ino WHERE ino = ?1",
+				 (int64_t) f),
+			 1);
+	free(want);
+	free(got);
+}
+END_TEST
+
 void add_journal_cases(TCase *tc)
 {
+	tcase_add_test(tc, test_dentry_ino_refresh);
 	tcase_add_test(tc, test_journal_names);
 	tcase_add_test(tc, test_journal_rename);
 	tcase_add_test(tc, test_journal_data_attrib_xattr);
