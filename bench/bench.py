@@ -12,9 +12,10 @@ sqlitefs is faster; for timed workloads that is the inverse of the ratio
 of times).  --scale and --space run the scale and space checks of
 sqlitefs alone.
 
---journal-overhead and --index-cost run sqlitefs against itself: the
-change journal switched off, and each search index dropped, on the fresh
-database before the mount.  --search times the search queries on a
+--journal-overhead, --index-cost and --dentry-ino-cost run sqlitefs
+against itself: the change journal switched off, each search index
+dropped, and index dentry_ino made covering (ino, parent, name), on the
+fresh database before the mount.  --search times the search queries on a
 generated tree of 1 000 000 files beside find(1) (bench/search.py).
 """
 import argparse
@@ -393,6 +394,21 @@ class Bench:
             self.commit(mnt)
             r["small_files_create"] = nd * nf / (time.monotonic() - t0)
             took("small_files_create")
+        if "rename" in names and "small_files_create" in names:
+            # each file of small_files_create to a new name in another
+            # directory (a rename changes the entry's parent and name)
+            moved = os.path.join(mnt, "moved")
+            for d in range(nd):
+                os.makedirs(os.path.join(moved, "d%04d" % d))
+            took("")
+            t0 = time.monotonic()
+            for d in range(nd):
+                for f in range(nf):
+                    os.rename(os.path.join(small, "d%04d/f%05d" % (d, f)),
+                              os.path.join(moved, "d%04d/g%05d" % (d, f)))
+            self.commit(mnt)
+            r["rename"] = nd * nf / (time.monotonic() - t0)
+            took("rename")
         if "seq_write" in names:
             took("")
             wall, _ = self.fio(mnt, "seq", "write", "1M", self.seq_mib,
@@ -422,6 +438,7 @@ class Bench:
 
     AB_UNITS = {"untar": ("s", 1), "rm_rf": ("s", 1),
                 "small_files_create": ("files/s", 0),
+                "rename": ("files/s", 0),
                 "seq_write": ("MiB/s", 0), "rand_write_4k": ("IOPS", 0)}
 
     def ab(self, title, variants, names):
@@ -568,6 +585,16 @@ class Bench:
                 self.ab_names(["untar", "small_files_create", "seq_write",
                                "rand_write_4k"]))
 
+    def dentry_ino_cost(self):
+        covering = ["DROP INDEX dentry_ino",
+                    "CREATE INDEX dentry_ino ON dentry (ino, parent, name)"]
+        variants = [("narrow dentry_ino", None),
+                    ("covering dentry_ino",
+                     lambda db: self.sql(db, *covering))]
+        self.ab("index dentry_ino: covering (ino, parent, name) against "
+                "(ino) alone", variants,
+                self.ab_names(["untar", "small_files_create", "rename"]))
+
     # --- scale and space checks ------------------------------------------
 
     def scale(self):
@@ -696,14 +723,19 @@ def main():
                    help="sqlitefs with the change journal against without")
     p.add_argument("--index-cost", action="store_true",
                    help="sqlitefs with each search index dropped")
+    p.add_argument("--dentry-ino-cost", action="store_true",
+                   help="sqlitefs with index dentry_ino covering (ino, "
+                   "parent, name) against (ino) alone")
     p.add_argument("--callgrind", action="store_true",
-                   help="--journal-overhead, --index-cost: run the daemon "
-                   "under callgrind and count its instructions too")
+                   help="--journal-overhead, --index-cost, "
+                   "--dentry-ino-cost: run the daemon under callgrind and "
+                   "count its instructions too")
     p.add_argument("--tar", help="the tarball of the untar workload "
                    "(default: /usr/include, made in the work directory)")
-    p.add_argument("--ab-only", help="--journal-overhead, --index-cost: "
-                   "these workloads only (comma-separated: untar, "
-                   "small_files_create, seq_write, rand_write_4k)")
+    p.add_argument("--ab-only", help="--journal-overhead, --index-cost, "
+                   "--dentry-ino-cost: these workloads only "
+                   "(comma-separated: untar, small_files_create, rename "
+                   "(after small_files_create), seq_write, rand_write_4k)")
     p.add_argument("--tag", default="ab",
                    help="the name of their database and mountpoint")
     p.add_argument("--search", action="store_true",
@@ -726,6 +758,8 @@ def main():
         b.journal_overhead()
     if a.index_cost:
         b.index_cost()
+    if a.dentry_ino_cost:
+        b.dentry_ino_cost()
     if a.search:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         sys.dont_write_bytecode = True
