@@ -233,10 +233,13 @@ static int name_of(struct db *db, int64_t ino, int64_t *parent, char **name)
 	sqlite3_bind_int64(s, 1, ino);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
+		const char *text = (const char *) sqlite3_column_text(s, 1);
+
 		*parent = sqlite3_column_int64(s, 0);
-		*name = strdup((const char *) sqlite3_column_text(s, 1));
+		*name = text ? strdup(text) : NULL;
 		sqlite3_reset(s);
-		return *name ? 0 : -ENOMEM;
+		/* no text: a damaged row (or index entry) without a name */
+		return *name ? 0 : text ? -ENOMEM : -EIO;
 	}
 	rc = done(db, s, rc);
 	return rc < 0 ? rc : -ENOENT;

@@ -385,7 +385,7 @@ static int dentry_ino_refresh(struct db *db)
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(s);
-	same = rc == SQLITE_ROW &&
+	same = rc == SQLITE_ROW && sqlite3_column_text(s, 0) &&
 	       !strcmp((const char *) sqlite3_column_text(s, 0), want);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

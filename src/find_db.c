@@ -352,6 +352,7 @@ int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,
 		     char **name)
 {
 	sqlite3_stmt *s = stmt(db, Q_DIR_NAME);
+	const char *text;
 	int rc;
 
 	if (!s)
@@ -360,10 +361,12 @@ int find_db_dir_name(struct find_db *db, int64_t ino, int64_t *parent,
 	rc = step_one(s);
 	if (rc <= 0)
 		return rc ? rc : -ENOENT;
+	text = (const char *) sqlite3_column_text(s, 1);
 	*parent = sqlite3_column_int64(s, 0);
-	*name = strdup((const char *) sqlite3_column_text(s, 1));
+	*name = text ? strdup(text) : NULL;
 	sqlite3_reset(s);
-	return *name ? 0 : -ENOMEM;
+	/* no text: a damaged entry without a name */
+	return *name ? 0 : text ? -ENOMEM : -EIO;
 }
 
 int find_db_dir_empty(struct find_db *db, int64_t ino)

@@ -1148,8 +1148,30 @@ START_TEST(test_dentry_ino_refresh)
 }
 END_TEST
 
+/* A damaged database whose directory entry has no name: the journal
+ * cannot name what is removed in it, and says so with EIO. */
+START_TEST(test_journal_nameless_dir)
+{
+	ino_t d, victim;
+	int gone;
+
+	d = mkdir_in(DB_ROOT_INO, "d");
+	mkfile(d, "f");
+	close_db();
+	sql_exec(
+		db_path,
+		"PRAGMA writable_schema = ON; "
+		"UPDATE sqlite_schema SET sql = replace(sql, "
+		"'name   TEXT NOT NULL', 'name   TEXT') WHERE name = 'dentry'");
+	sql_exec(db_path, "UPDATE dentry SET name = NULL WHERE name = 'd'");
+	open_db(0);
+	ck_assert_int_eq(db_unlink(db, d, "f", 0, &victim, &gone), -EIO);
+}
+END_TEST
+
 void add_journal_cases(TCase *tc)
 {
+	tcase_add_test(tc, test_journal_nameless_dir);
 	tcase_add_test(tc, test_dentry_ino_refresh);
 	tcase_add_test(tc, test_journal_names);
 	tcase_add_test(tc, test_journal_rename);
