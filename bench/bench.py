@@ -12,10 +12,9 @@ sqlitefs is faster; for timed workloads that is the inverse of the ratio
 of times).  --scale and --space run the scale and space checks of
 sqlitefs alone.
 
---journal-overhead, --index-cost and --dentry-ino-cost run sqlitefs
-against itself: the change journal switched off, each search index
-dropped, and index dentry_ino made covering (ino, parent, name), on the
-fresh database before the mount.  --search times the search queries on a
+--journal-overhead and --index-cost run sqlitefs against itself: the
+change journal switched off, and each search index dropped, on the fresh
+database before the mount.  --search times the search queries on a
 generated tree of 1 000 000 files beside find(1) (bench/search.py).
 """
 import argparse
@@ -585,16 +584,6 @@ class Bench:
                 self.ab_names(["untar", "small_files_create", "seq_write",
                                "rand_write_4k"]))
 
-    def dentry_ino_cost(self):
-        covering = ["DROP INDEX dentry_ino",
-                    "CREATE INDEX dentry_ino ON dentry (ino, parent, name)"]
-        variants = [("narrow dentry_ino", None),
-                    ("covering dentry_ino",
-                     lambda db: self.sql(db, *covering))]
-        self.ab("index dentry_ino: covering (ino, parent, name) against "
-                "(ino) alone", variants,
-                self.ab_names(["untar", "small_files_create", "rename"]))
-
     # --- scale and space checks ------------------------------------------
 
     def scale(self):
@@ -723,17 +712,13 @@ def main():
                    help="sqlitefs with the change journal against without")
     p.add_argument("--index-cost", action="store_true",
                    help="sqlitefs with each search index dropped")
-    p.add_argument("--dentry-ino-cost", action="store_true",
-                   help="sqlitefs with index dentry_ino covering (ino, "
-                   "parent, name) against (ino) alone")
     p.add_argument("--callgrind", action="store_true",
-                   help="--journal-overhead, --index-cost, "
-                   "--dentry-ino-cost: run the daemon under callgrind and "
-                   "count its instructions too")
+                   help="--journal-overhead, --index-cost: run the daemon "
+                   "under callgrind and count its instructions too")
     p.add_argument("--tar", help="the tarball of the untar workload "
                    "(default: /usr/include, made in the work directory)")
-    p.add_argument("--ab-only", help="--journal-overhead, --index-cost, "
-                   "--dentry-ino-cost: these workloads only "
+    p.add_argument("--ab-only", help="--journal-overhead, --index-cost: "
+                   "these workloads only "
                    "(comma-separated: untar, small_files_create, rename "
                    "(after small_files_create), seq_write, rand_write_4k)")
     p.add_argument("--tag", default="ab",
@@ -758,8 +743,6 @@ def main():
         b.journal_overhead()
     if a.index_cost:
         b.index_cost()
-    if a.dentry_ino_cost:
-        b.dentry_ino_cost()
     if a.search:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         sys.dont_write_bytecode = True
