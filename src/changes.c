@@ -44,15 +44,6 @@
 
 #define PROG "sqlitefs-changes"
 
-/* Exit statuses (man/sqlitefs-changes.8). */
-#define EX_OK 0
-#define EX_ERROR 1	/* cannot open or read, I/O */
-#define EX_USAGE 2	/* bad option, cursor or path */
-#define EX_INCOMPLETE 3 /* events after the cursor were trimmed */
-#define EX_OTHERFS 4	/* the cursor names another filesystem */
-#define EX_AHEAD 5	/* the cursor is ahead: restored from a copy */
-#define EX_NOJOURNAL 6	/* format 1, or the journal is off */
-
 /* Events per read transaction. */
 #define CHUNK 1000
 /* How often --follow looks for new commits, in milliseconds. */
@@ -129,8 +120,8 @@ static void usage(FILE *f)
 		"incomplete (rescan),\n%d cursor of another filesystem, %d "
 		"cursor ahead of the journal (restored\ndatabase), %d no "
 		"journal (format 1, or journal off).\n",
-		EX_OK, EX_ERROR, EX_USAGE, EX_INCOMPLETE, EX_OTHERFS, EX_AHEAD,
-		EX_NOJOURNAL);
+		JR_EXIT_OK, JR_EXIT_ERROR, JR_EXIT_USAGE, JR_EXIT_INCOMPLETE,
+		JR_EXIT_OTHERFS, JR_EXIT_AHEAD, JR_EXIT_NOJOURNAL);
 }
 
 /* --- finding the database ----------------------------------------------- */
@@ -219,21 +210,21 @@ static void resolve(struct run *r, const char *arg)
 	struct stat st;
 
 	if (stat(arg, &st) < 0)
-		die(EX_ERROR, "%s: %s", arg, strerror(errno));
+		die(JR_EXIT_ERROR, "%s: %s", arg, strerror(errno));
 	r->db_path = arg;
 	if (S_ISREG(st.st_mode) && is_database(arg))
 		return;
 	if (!realpath(arg, real))
-		die(EX_ERROR, "%s: %s", arg, strerror(errno));
+		die(JR_EXIT_ERROR, "%s: %s", arg, strerror(errno));
 	f.path = real;
 	if (mountinfo_each(find_mount, &f) < 0)
-		die(EX_ERROR, "/proc/self/mountinfo: cannot read");
+		die(JR_EXIT_ERROR, "/proc/self/mountinfo: cannot read");
 	if (f.found && f.sqlitefs) {
 		r->db_path = f.source;
 		r->mountpoint = f.point;
 	} else if (!S_ISREG(st.st_mode)) {
-		die(EX_ERROR, "%s: not a database file nor in a sqlitefs mount",
-		    arg);
+		die(JR_EXIT_ERROR,
+		    "%s: not a database file nor in a sqlitefs mount", arg);
 	}
 }
 
@@ -284,14 +275,14 @@ static char *filter_path(const struct run *r, const char *arg)
 	size_t len;
 
 	if (arg[0] != '/' && !r->mountpoint)
-		die(EX_USAGE,
+		die(JR_EXIT_USAGE,
 		    "%s: the path must be absolute within the "
 		    "filesystem (or give a mountpoint)",
 		    arg);
 	if (arg[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		die(EX_ERROR, "current directory: %s", strerror(errno));
+		die(JR_EXIT_ERROR, "current directory: %s", strerror(errno));
 	if (asprintf(&p, "%s/%s", arg[0] == '/' ? "" : cwd, arg) < 0)
-		die(EX_ERROR, "%s", strerror(ENOMEM));
+		die(JR_EXIT_ERROR, "%s", strerror(ENOMEM));
 	normalize(p);
 	if (r->mountpoint) {
 		len = strlen(r->mountpoint);
@@ -301,7 +292,7 @@ static char *filter_path(const struct run *r, const char *arg)
 				memmove(p + 1, p, strlen(p) + 1), p[0] = '/';
 			normalize(p);
 		} else if (arg[0] != '/') {
-			die(EX_USAGE, "%s: outside the mount %s", arg,
+			die(JR_EXIT_USAGE, "%s: outside the mount %s", arg,
 			    r->mountpoint);
 		}
 	}
@@ -557,6 +548,7 @@ static void put_cursor(const struct run *r)
 static int check_pos(struct run *r, struct changes_db *db,
 		     const struct changes_state *st)
 {
+	char msg[256];
 	int64_t t;
 	int rc;
 
@@ -565,15 +557,9 @@ static int check_pos(struct run *r, struct changes_db *db,
 			       PROG ": %s: the journal is off (" PROG " --set "
 				    "journal=on turns it on)\n",
 			       r->db_path),
-		       EX_NOJOURNAL;
+		       JR_EXIT_NOJOURNAL;
 	if (!r->uuid[0])
 		memcpy(r->uuid, st->uuid, sizeof(r->uuid));
-	if (strcmp(r->uuid, st->uuid))
-		return fprintf(stderr,
-			       PROG ": %s: the cursor is of another filesystem "
-				    "(%s, this is %s)\n",
-			       r->db_path, r->uuid, st->uuid),
-		       EX_OTHERFS;
 	if (!r->have_pos) {
 		r->have_pos = 1;
 		r->pos.id = st->start - 1;
@@ -583,7 +569,7 @@ static int check_pos(struct run *r, struct changes_db *db,
 			if (rc < 0)
 				return fprintf(stderr, PROG ": %s: %s\n",
 					       r->db_path, changes_errmsg(db)),
-				       EX_ERROR;
+				       JR_EXIT_ERROR;
 			if (rc == 0 || t >= r->min_time)
 				return fprintf(stderr,
 					       PROG ": %s: history incomplete: "
@@ -591,40 +577,24 @@ static int check_pos(struct run *r, struct changes_db *db,
 						    "trimmed, the oldest kept "
 						    "is %" PRId64 "; rescan\n",
 					       r->db_path, st->start),
-				       EX_INCOMPLETE;
+				       JR_EXIT_INCOMPLETE;
 		}
 	}
-	if (r->pos.id >= st->next)
-		return fprintf(stderr,
-			       PROG ": %s: the cursor is ahead of the journal "
-				    "(newest %" PRId64 "): the database was "
-				    "restored from an older copy; rescan\n",
-			       r->db_path, st->next - 1),
-		       EX_AHEAD;
-	if (r->pos.id + 1 < st->start)
-		return fprintf(stderr,
-			       PROG ": %s: history incomplete: the oldest "
-				    "event kept is %" PRId64 ", after %" PRId64
-				    "; rescan\n",
-			       r->db_path, st->start, r->pos.id + 1),
-		       EX_INCOMPLETE;
-	if (r->pos.time_known && r->pos.id >= st->start && r->pos.id > 0) {
+	rc = jr_cursor_check(r->uuid, r->pos.id, st->uuid, st->start, st->next,
+			     msg, sizeof(msg));
+	if (!rc && r->pos.time_known && r->pos.id >= st->start &&
+	    r->pos.id > 0) {
 		rc = changes_event_time(db, r->pos.id, &t);
 		if (rc < 0)
 			return fprintf(stderr, PROG ": %s: %s\n", r->db_path,
 				       changes_errmsg(db)),
-			       EX_ERROR;
-		if (rc == 0 || t != r->pos.time)
-			return fprintf(stderr,
-				       PROG ": %s: the cursor is ahead of the "
-					    "journal (event %" PRId64 " is "
-					    "another): the database was "
-					    "restored from an older copy; "
-					    "rescan\n",
-				       r->db_path, r->pos.id),
-			       EX_AHEAD;
+			       JR_EXIT_ERROR;
+		rc = jr_cursor_stamp(r->pos.id, r->pos.time, rc, t, msg,
+				     sizeof(msg));
 	}
-	return 0;
+	if (rc)
+		fprintf(stderr, PROG ": %s: %s\n", r->db_path, msg);
+	return rc;
 }
 
 /*
@@ -670,7 +640,7 @@ static int list_once(struct run *r, struct changes_db *db, int retry)
 		}
 		r->out = open_memstream(&buf, &len);
 		if (!r->out)
-			die(EX_ERROR, "%s", strerror(errno));
+			die(JR_EXIT_ERROR, "%s", strerror(errno));
 		n = changes_each(db, r->pos.id, until, r->min_time, CHUNK,
 				 put_event, r);
 		changes_end(db);
@@ -708,7 +678,7 @@ static int poll_once(struct run *r, char *err, size_t errsz)
 	int rc = changes_open(r->db_path, &db, err, errsz);
 
 	if (rc == -ENOTSUP)
-		die(EX_NOJOURNAL, "%s: %s", r->db_path, err);
+		die(JR_EXIT_NOJOURNAL, "%s: %s", r->db_path, err);
 	if (rc < 0)
 		return -1;
 	rc = list_once(r, db, 1);
@@ -743,7 +713,7 @@ static int follow(struct run *r)
 		failing = rc < 0;
 		fflush(stdout);
 	}
-	return EX_OK;
+	return JR_EXIT_OK;
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -845,22 +815,24 @@ static int set_all(const struct run *r, char **sets, int nsets)
 		snprintf(s.value, sizeof(s.value), "%s", eq + 1);
 		if (!strcmp(s.key, JR_KEY_MAX_AGE) &&
 		    parse_age(eq + 1, s.value, sizeof(s.value)) < 0)
-			die(EX_USAGE,
+			die(JR_EXIT_USAGE,
 			    "%s: not a number of seconds (or Nm, "
 			    "Nh, Nd, Nw)",
 			    sets[i]);
 		if (mnt) {
 			rc = set_mounted(mnt, &s);
 			if (rc < 0)
-				die(rc == -EINVAL ? EX_USAGE : EX_ERROR,
+				die(rc == -EINVAL ? JR_EXIT_USAGE
+						  : JR_EXIT_ERROR,
 				    "%s: %s: %s", mnt, sets[i], strerror(-rc));
 		} else if (set_unmounted(r->db_path, &s, err, sizeof(err)) <
 			   0) {
-			die(EX_ERROR, "%s: %s: %s", r->db_path, sets[i], err);
+			die(JR_EXIT_ERROR, "%s: %s: %s", r->db_path, sets[i],
+			    err);
 		}
 	}
 	free(m.point);
-	return EX_OK;
+	return JR_EXIT_OK;
 }
 
 /* --info: prints the journal's settings, ids and size. */
@@ -874,10 +846,10 @@ static int info(struct run *r)
 
 	rc = changes_open(r->db_path, &db, err, sizeof(err));
 	if (rc < 0)
-		die(rc == -ENOTSUP ? EX_NOJOURNAL : EX_ERROR, "%s: %s",
-		    r->db_path, err);
+		die(rc == -ENOTSUP ? JR_EXIT_NOJOURNAL : JR_EXIT_ERROR,
+		    "%s: %s", r->db_path, err);
 	if (changes_begin(db, &st, err, sizeof(err)) < 0)
-		die(EX_ERROR, "%s: %s", r->db_path, err);
+		die(JR_EXIT_ERROR, "%s: %s", r->db_path, err);
 	rc = changes_size(db, &events, &bytes);
 	if (rc == 0 && st.next > st.start)
 		rc = changes_event_time(db, st.start, &t0) == 1 &&
@@ -887,7 +859,7 @@ static int info(struct run *r)
 			     : -EIO;
 	changes_end(db);
 	if (rc < 0)
-		die(EX_ERROR, "%s: cannot read: %s", r->db_path,
+		die(JR_EXIT_ERROR, "%s: cannot read: %s", r->db_path,
 		    changes_errmsg(db));
 	changes_close(db);
 	if (st.next > st.start) {
@@ -905,7 +877,7 @@ static int info(struct run *r)
 		       st.uuid, st.enabled ? "true" : "false", st.start,
 		       st.next - 1, events, bytes, st.max_events, st.max_age,
 		       cursor);
-		return EX_OK;
+		return JR_EXIT_OK;
 	}
 	printf("uuid        %s\njournal     %s\n", st.uuid,
 	       st.enabled ? "on" : "off");
@@ -917,7 +889,7 @@ static int info(struct run *r)
 	       st.max_events, st.max_events ? "" : " (no limit)", st.max_age,
 	       st.max_age ? "" : " (no limit)");
 	printf("cursor      %s\n", cursor);
-	return EX_OK;
+	return JR_EXIT_OK;
 }
 
 /* --- main --------------------------------------------------------------- */
@@ -944,12 +916,12 @@ static int list(struct run *r, int follow_too)
 	}
 	rc = changes_open(r->db_path, &db, err, sizeof(err));
 	if (rc < 0)
-		die(rc == -ENOTSUP ? EX_NOJOURNAL : EX_ERROR, "%s: %s",
-		    r->db_path, err);
+		die(rc == -ENOTSUP ? JR_EXIT_NOJOURNAL : JR_EXIT_ERROR,
+		    "%s: %s", r->db_path, err);
 	rc = list_once(r, db, 0);
 	changes_close(db);
 	if (rc < 0)
-		return EX_ERROR;
+		return JR_EXIT_ERROR;
 	if (rc == 0 && follow_too) {
 		fflush(stdout);
 		rc = follow(r);
@@ -958,8 +930,8 @@ static int list(struct run *r, int follow_too)
 		return rc;
 	put_cursor(r);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		die(EX_ERROR, "stdout: %s", strerror(errno));
-	return EX_OK;
+		die(JR_EXIT_ERROR, "stdout: %s", strerror(errno));
+	return JR_EXIT_OK;
 }
 
 /* --since: a cursor, or @SECONDS. */
@@ -973,17 +945,19 @@ static void parse_since(struct run *r, const char *arg)
 		s = strtoll(arg + 1, &end, 10);
 		if (end == arg + 1 || *end || errno || s < 0 ||
 		    s > INT64_MAX / 1000000000)
-			die(EX_USAGE, "--since %s: not @SECONDS", arg);
+			die(JR_EXIT_USAGE, "--since %s: not @SECONDS", arg);
 		r->min_time = (int64_t) s * 1000000000;
 		/* 0 means no time limit: the epoch itself is that too */
 		return;
 	}
 	if (jr_cursor_parse(arg, r->uuid, &r->pos.id, &r->pos.time) < 0)
-		die(EX_USAGE, "--since %s: not a cursor (UUID:ID:STAMP)", arg);
+		die(JR_EXIT_USAGE, "--since %s: not a cursor (UUID:ID:STAMP)",
+		    arg);
 	r->have_pos = 1;
 	r->pos.time_known = r->pos.id > 0;
 	if (r->pos.id == 0 && r->pos.time != 0)
-		die(EX_USAGE, "--since %s: not a cursor (stamp of id 0)", arg);
+		die(JR_EXIT_USAGE, "--since %s: not a cursor (stamp of id 0)",
+		    arg);
 }
 
 int main(int argc, char *argv[])
@@ -1008,7 +982,7 @@ int main(int argc, char *argv[])
 	opterr = 0; /* our one-line message instead */
 	sets = calloc((size_t) argc, sizeof(*sets));
 	if (!sets)
-		die(EX_ERROR, "%s", strerror(ENOMEM));
+		die(JR_EXIT_ERROR, "%s", strerror(ENOMEM));
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -1028,31 +1002,31 @@ int main(int argc, char *argv[])
 			break;
 		case 'S':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				die(EX_USAGE, "--set %s: not KEY=VALUE",
+				die(JR_EXIT_USAGE, "--set %s: not KEY=VALUE",
 				    optarg);
 			sets[nsets++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			free(sets);
-			return EX_OK;
+			return JR_EXIT_OK;
 		case 'V':
 			printf(PROG " %s\n", SQLITEFS_VERSION);
 			free(sets);
-			return EX_OK;
+			return JR_EXIT_OK;
 		default:
-			die(EX_USAGE,
+			die(JR_EXIT_USAGE,
 			    "%s: unknown option or missing "
 			    "argument (see --help)",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		die(EX_USAGE,
+		die(JR_EXIT_USAGE,
 		    "expects one DATABASE or MOUNTPOINT (see --help)");
 	if ((nsets || do_info) &&
 	    (since || path || do_follow || (nsets && do_info)))
-		die(EX_USAGE, "--set and --info go alone");
+		die(JR_EXIT_USAGE, "--set and --info go alone");
 	if (since)
 		parse_since(&r, since);
 	resolve(&r, argv[optind]);

@@ -48,13 +48,6 @@
 
 #define PROG "sqlitefs-find"
 
-#define EX_OK 0
-#define EX_ERROR 1
-#define EX_USAGE 2
-#define EX_INCOMPLETE 3 /* events after the cursor were trimmed */
-#define EX_OTHERFS 4	/* the cursor names another filesystem */
-#define EX_AHEAD 5	/* the cursor is ahead: restored from a copy */
-
 /* Candidates from an index above this many: walk the tree instead. */
 #define WALK_LIMIT 100000
 /* Directories deeper than this are taken for a loop in a damaged tree. */
@@ -129,7 +122,7 @@ static void *xmalloc(size_t n)
 	void *p = malloc(n);
 
 	if (!p)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	return p;
 }
 
@@ -138,7 +131,7 @@ static char *xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (!p)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	return p;
 }
 
@@ -286,7 +279,7 @@ static void dir_grow(struct dirs *d)
 
 	n.buckets = calloc(n.nbuckets, sizeof(*n.buckets));
 	if (!n.buckets)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	for (i = 0; i < d->nbuckets; i++) {
 		struct dir *e, *next;
 
@@ -308,7 +301,7 @@ static struct dir *dir_add(struct dirs *d, int64_t ino)
 	struct dir **slot;
 
 	if (!e)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	if (d->count >= d->nbuckets)
 		dir_grow(d);
 	e->ino = ino;
@@ -425,7 +418,7 @@ static int on_child(void *ctx, int64_t parent, struct find_file *f)
 		l->size = l->size ? 2 * l->size : 16;
 		l->files = realloc(l->files, l->size * sizeof(*l->files));
 		if (!l->files)
-			die(EX_ERROR, "out of memory");
+			die(JR_EXIT_ERROR, "out of memory");
 	}
 	l->files[l->count] = *f;
 	l->files[l->count++].name = xstrdup(f->name);
@@ -559,39 +552,24 @@ static int query(struct run *r)
 static void check_cursor(struct run *r, const struct find_db_journal *j,
 			 int64_t *after)
 {
-	char uuid[JR_UUID_LEN + 1];
-	int64_t id, stamp, t;
+	char uuid[JR_UUID_LEN + 1], msg[256];
+	int64_t id, stamp, t = 0;
 	int rc;
 
 	if (jr_cursor_parse(r->since, uuid, &id, &stamp) < 0)
-		die(EX_USAGE, "--since %s: not a cursor (UUID:ID:STAMP)",
+		die(JR_EXIT_USAGE, "--since %s: not a cursor (UUID:ID:STAMP)",
 		    r->since);
-	if (strcmp(uuid, j->uuid))
-		die(EX_OTHERFS,
-		    "%s: the cursor is of another filesystem (%s, this is %s)",
-		    r->t.db_path, uuid, j->uuid);
-	if (id >= j->next)
-		die(EX_AHEAD,
-		    "%s: the cursor is ahead of the journal (newest %" PRId64
-		    "): the database was restored from an older copy; rescan",
-		    r->t.db_path, j->next - 1);
-	if (id + 1 < j->start)
-		die(EX_INCOMPLETE,
-		    "%s: history incomplete: the oldest event kept is %" PRId64
-		    ", after %" PRId64 "; rescan",
-		    r->t.db_path, j->start, id + 1);
-	if (id > 0 && id >= j->start) {
+	rc = jr_cursor_check(uuid, id, j->uuid, j->start, j->next, msg,
+			     sizeof(msg));
+	if (!rc && id > 0 && id >= j->start) {
 		rc = find_db_event_time(r->db, id, &t);
 		if (rc < 0 && rc != -ENOENT)
-			die(EX_ERROR, "%s: %s", r->t.db_path,
+			die(JR_EXIT_ERROR, "%s: %s", r->t.db_path,
 			    find_db_error(r->db));
-		if (rc < 0 || t != stamp)
-			die(EX_AHEAD,
-			    "%s: the cursor is ahead of the journal (event "
-			    "%" PRId64 " is another): the database was "
-			    "restored from an older copy; rescan",
-			    r->t.db_path, id);
+		rc = jr_cursor_stamp(id, stamp, rc == 0, t, msg, sizeof(msg));
 	}
+	if (rc)
+		die(rc, "%s: %s", r->t.db_path, msg);
 	*after = id;
 }
 
@@ -694,7 +672,7 @@ static void ps_grow(struct pathset *ps)
 
 	n.b = calloc(n.nb, sizeof(*n.b));
 	if (!n.b)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	for (i = 0; i < ps->nb; i++) {
 		struct pent *e, *next;
 
@@ -757,7 +735,7 @@ static void push(int64_t **v, size_t *n, int64_t x)
 {
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!*v)
-		die(EX_ERROR, "out of memory");
+		die(JR_EXIT_ERROR, "out of memory");
 	(*v)[(*n)++] = x;
 }
 
@@ -898,7 +876,7 @@ static int follow_poll(struct run *r, struct pathset *matches, int64_t *pos)
 	if (rc < 0 || j.next - 1 <= *pos)
 		goto out_end;
 	if (*pos + 1 < j.start)
-		die(EX_INCOMPLETE,
+		die(JR_EXIT_INCOMPLETE,
 		    "%s: history incomplete: the oldest event kept is %" PRId64
 		    ", after %" PRId64 "; rescan",
 		    r->t.db_path, j.start, *pos + 1);
@@ -935,7 +913,7 @@ static int find_follow(struct run *r)
 	int rc;
 
 	if (r->since)
-		die(EX_USAGE, "--follow and --since exclude each other");
+		die(JR_EXIT_USAGE, "--follow and --since exclude each other");
 	rc = find_db_journal(r->db, &j);
 	r->collect = &matches;
 	r->print_too = 1;
@@ -949,7 +927,8 @@ static int find_follow(struct run *r)
 		struct timespec ts = {0, FOLLOW_POLL_MS * 1000000L};
 
 		if (fflush(stdout) == EOF)
-			die(EX_ERROR, "standard output: %s", strerror(errno));
+			die(JR_EXIT_ERROR, "standard output: %s",
+			    strerror(errno));
 		nanosleep(&ts, NULL);
 		rc = follow_poll(r, &matches, &pos);
 	}
@@ -1043,19 +1022,20 @@ static void find_target(struct target *t, const char *arg, const char *root)
 	char *real;
 
 	if (stat(arg, &st) < 0 && lstat(arg, &st) < 0)
-		die(EX_ERROR, "%s: %s", arg, strerror(errno));
+		die(JR_EXIT_ERROR, "%s: %s", arg, strerror(errno));
 	/* find starts at a symbolic link itself, unless PATH ends in / */
 	real = arg[0] && arg[strlen(arg) - 1] == '/' ? realpath(arg, NULL)
 						     : real_parent(arg);
 	if (!real)
-		die(EX_ERROR, "%s: %s", arg, strerror(errno));
+		die(JR_EXIT_ERROR, "%s: %s", arg, strerror(errno));
 	m.path = real;
 	if (mountinfo_each(on_mount, &m) < 0)
-		die(EX_ERROR, "cannot read /proc/self/mountinfo");
+		die(JR_EXIT_ERROR, "cannot read /proc/self/mountinfo");
 	if (m.point) {
 		if (root)
-			die(EX_USAGE, "--root is for a database file, not a "
-				      "path in a mount");
+			die(JR_EXIT_USAGE,
+			    "--root is for a database file, not a "
+			    "path in a mount");
 		t->db_path = m.source;
 		t->mount = m.point;
 		t->fs_path = xstrdup(
@@ -1071,11 +1051,12 @@ static void find_target(struct target *t, const char *arg, const char *root)
 		t->db_path = xstrdup(arg);
 		t->fs_path = xstrdup(root ? root : "/");
 		if (t->fs_path[0] != '/')
-			die(EX_USAGE, "--root %s: not an absolute path", root);
+			die(JR_EXIT_USAGE, "--root %s: not an absolute path",
+			    root);
 		t->prefix = xstrdup(t->fs_path);
 		t->base = base_of(t->fs_path);
 	} else {
-		die(EX_USAGE,
+		die(JR_EXIT_USAGE,
 		    "%s: neither a database file nor inside a sqlitefs mount",
 		    arg);
 	}
@@ -1228,14 +1209,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(EX_OK);
+			exit(JR_EXIT_OK);
 		default:
 			fputs("Try '" PROG " --help'.\n", stderr);
-			exit(EX_USAGE);
+			exit(JR_EXIT_USAGE);
 		}
 	}
 	if (optind >= argc)
-		die(EX_USAGE, "missing DATABASE or PATH (try --help)");
+		die(JR_EXIT_USAGE, "missing DATABASE or PATH (try --help)");
 }
 
 /* Opens the database and finds the starting point, in a transaction. */
@@ -1246,20 +1227,23 @@ static void open_run(struct run *r)
 	int rc = find_db_open(r->t.db_path, &r->db, err, sizeof(err));
 
 	if (rc < 0)
-		die(EX_ERROR, "%s: %s", r->t.db_path, err);
+		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path, err);
 	rc = find_db_begin(r->db);
 	if (rc < 0)
-		die(EX_ERROR, "%s: %s", r->t.db_path, find_db_error(r->db));
+		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path,
+		    find_db_error(r->db));
 	rc = lookup_path(r->db, r->t.fs_path, &r->start_ino);
 	if (rc == -ENOENT)
-		die(EX_ERROR, "%s: not in the database (not committed yet?)",
+		die(JR_EXIT_ERROR,
+		    "%s: not in the database (not committed yet?)",
 		    r->t.prefix);
 	if (rc == 0)
 		rc = find_resolve_newer(&r->q, newer_mtime, r, &failed);
 	if (rc < 0 && failed)
-		die(EX_ERROR, "-newer %s: %s", failed, strerror(-rc));
+		die(JR_EXIT_ERROR, "-newer %s: %s", failed, strerror(-rc));
 	if (rc < 0)
-		die(EX_ERROR, "%s: %s", r->t.db_path, find_db_error(r->db));
+		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path,
+		    find_db_error(r->db));
 }
 
 static int64_t now_ns(void)
@@ -1284,7 +1268,7 @@ int main(int argc, char **argv)
 				       optind + 1 < argc);
 	if (find_parse(argc - optind - 1, argv + optind + 1, r.now, &r.q, err,
 		       sizeof(err)) < 0)
-		die(EX_USAGE, "%s", err);
+		die(JR_EXIT_USAGE, "%s", err);
 	find_target(&r.t, argv[optind], o.root);
 	r.json = o.json;
 	r.explain = o.explain;
@@ -1299,14 +1283,14 @@ int main(int argc, char **argv)
 		rc = r.since ? query_since(&r) : query(&r);
 	find_db_end(r.db);
 	if (rc < 0)
-		die(EX_ERROR, "%s: %s", r.t.db_path,
+		die(JR_EXIT_ERROR, "%s: %s", r.t.db_path,
 		    rc == -EIO || rc == -EBUSY ? find_db_error(r.db)
 					       : strerror(-rc));
 	if (fflush(stdout) == EOF || ferror(stdout))
-		die(EX_ERROR, "standard output: %s", strerror(errno));
+		die(JR_EXIT_ERROR, "standard output: %s", strerror(errno));
 	find_db_close(r.db);
 	dirs_free(&r.dirs);
 	find_free(&r.q);
 	target_free(&r.t);
-	return EX_OK;
+	return JR_EXIT_OK;
 }

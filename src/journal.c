@@ -117,3 +117,43 @@ int jr_cursor_parse(const char *s, char *uuid, int64_t *id, int64_t *stamp)
 	*stamp = (int64_t) t;
 	return 0;
 }
+
+int jr_cursor_check(const char *uuid, int64_t id, const char *fs_uuid,
+		    int64_t start, int64_t next, char *msg, size_t size)
+{
+	if (strcmp(uuid, fs_uuid)) {
+		snprintf(msg, size,
+			 "the cursor is of another filesystem (%s, this is %s)",
+			 uuid, fs_uuid);
+		return JR_EXIT_OTHERFS;
+	}
+	if (id >= next) {
+		snprintf(msg, size,
+			 "the cursor is ahead of the journal (newest %" PRId64
+			 "): the database was restored from an older copy; "
+			 "rescan",
+			 next - 1);
+		return JR_EXIT_AHEAD;
+	}
+	if (id + 1 < start) {
+		snprintf(msg, size,
+			 "history incomplete: the oldest event kept is %" PRId64
+			 ", after %" PRId64 "; rescan",
+			 start, id + 1);
+		return JR_EXIT_INCOMPLETE;
+	}
+	return 0;
+}
+
+int jr_cursor_stamp(int64_t id, int64_t stamp, int found, int64_t time,
+		    char *msg, size_t size)
+{
+	if (found && time == stamp)
+		return 0;
+	snprintf(msg, size,
+		 "the cursor is ahead of the journal (event %" PRId64
+		 " is another): the database was restored from an older "
+		 "copy; rescan",
+		 id);
+	return JR_EXIT_AHEAD;
+}

@@ -76,6 +76,39 @@ void jr_cursor_format(char *buf, const char *uuid, int64_t id, int64_t stamp);
  */
 int jr_cursor_parse(const char *s, char *uuid, int64_t *id, int64_t *stamp);
 
+/*
+ * Exit statuses of the programs that read the journal (sqlitefs-changes(8),
+ * sqlitefs-find(8) --since): the three answers to a cursor that cannot be
+ * used are distinct, so that a client knows to rescan.
+ */
+enum jr_exit {
+	JR_EXIT_OK = 0,
+	JR_EXIT_ERROR = 1,	/* cannot open or read, I/O */
+	JR_EXIT_USAGE = 2,	/* bad option, cursor, expression or path */
+	JR_EXIT_INCOMPLETE = 3, /* events after the cursor were trimmed */
+	JR_EXIT_OTHERFS = 4,	/* the cursor names another filesystem */
+	JR_EXIT_AHEAD = 5,	/* the cursor is ahead: restored from a copy */
+	JR_EXIT_NOJOURNAL = 6,	/* format 1, or the journal is off */
+};
+
+/*
+ * Checks the cursor (uuid, id) against a journal: fs_uuid, start its oldest
+ * id kept, next the id its next event gets.  0 when every event after id
+ * is kept, else JR_EXIT_OTHERFS, JR_EXIT_AHEAD or JR_EXIT_INCOMPLETE with
+ * msg saying why (no program name, no newline).  Whether the event id
+ * itself is the one the cursor saw is jr_cursor_stamp()'s.
+ */
+int jr_cursor_check(const char *uuid, int64_t id, const char *fs_uuid,
+		    int64_t start, int64_t next, char *msg, size_t size);
+
+/*
+ * The cursor's event id, kept, has time `time` where the cursor says stamp
+ * (found 0: the event is gone): 0 when they agree, else JR_EXIT_AHEAD with
+ * msg saying the database was restored from an older copy.
+ */
+int jr_cursor_stamp(int64_t id, int64_t stamp, int found, int64_t time,
+		    char *msg, size_t size);
+
 /* Whether s is a UUID in the form mkfs writes (lowercase hex, 8-4-4-4-12). */
 int jr_uuid_valid(const char *s);
 
