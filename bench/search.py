@@ -8,9 +8,11 @@ Then, with the database mounted:
   * find(1) on the mount and on the ext4 tree, cold (after dropping the
     caches) and warm, for each kind of query;
   * the queries sqlitefs-find answers, each 200 times with different
-    values: p50 and p99.  Until sqlitefs-find exists (--find-tool), a
-    stand-in runs the SQL it is expected to run through python3's sqlite3
-    module, paths included, a new connection per query.
+    values: p50 and p99.  With --find-tool, the program run once per
+    query, and one process of it answering them all (--queries: its
+    "cold" figures count only the pages it had not mapped yet); and a
+    stand-in that runs the SQL through python3's sqlite3 module, paths
+    included, a new connection per query.
 
 The tree: 10 directories of 100 directories of 1 000 files each.  In
 every leaf directory file k (0-999) is named n<k>.<ext> for k < 500, the
@@ -20,6 +22,7 @@ u<file number>.<ext> from 500 on (one match); ext is one of ten by k % 10
 as holes (no data rows; sparse files on ext4); mtimes uniform over a
 year; one file in ten has user.tag = tag<0-99> (1 000 files per value).
 """
+import json
 import os
 import random
 import sqlite3
@@ -217,6 +220,38 @@ class Tool:
         return out.splitlines()
 
 
+class Session(Tool):
+    """sqlitefs-find --queries: one process answering query after query
+    (each a JSON array of words on its standard input, its answer ended
+    by an empty line)"""
+
+    def __init__(self, path, target):
+        super().__init__(path, target)
+        self.p = None
+
+    def run(self, kind, value):
+        if self.p is None:
+            self.p = subprocess.Popen([self.path, "--queries", self.target],
+                                      stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE)
+        words = self.argv(kind, value)[2:]
+        self.p.stdin.write(json.dumps(words).encode() + b"\n")
+        self.p.stdin.flush()
+        out = []
+        for line in self.p.stdout:
+            if line == b"\n":
+                return out
+            out.append(line)
+        raise RuntimeError("sqlitefs-find --queries ended")
+
+    def close(self):
+        if self.p is not None:
+            self.p.stdin.close()
+            if self.p.wait():
+                raise RuntimeError("sqlitefs-find --queries failed")
+            self.p = None
+
+
 def find_argv(root, kind, value):
     """find(1) for the same query (None: find has no such test)"""
     if kind in ("name", "glob"):
@@ -303,6 +338,8 @@ def run_search(bench, log, drop_caches):
         engines = []
         if a.find_tool:
             engines.append(("sqlitefs-find", Tool(a.find_tool, m.mnt)))
+            engines.append(("sqlitefs-find --queries",
+                            Session(a.find_tool, m.mnt)))
         engines.append(("SQL stand-in", StandIn(db)))
         found = {}
         for label, eng in engines:
@@ -328,6 +365,8 @@ def run_search(bench, log, drop_caches):
             res["glob"] = [(x, hits) for x in t]
             found.setdefault(glob, hits)
             rows.append((label, res))
+            if hasattr(eng, "close"):
+                eng.close()
         find_mnt = finds("the mount", m.mnt) if not a.search_no_find else {}
     find_ext4 = finds("ext4", tree) if not a.search_no_find else {}
 

@@ -656,6 +656,9 @@ int find_parse(int argc, char **argv, int64_t now_ns, struct find_query *q,
 		return -EINVAL;
 	}
 	q->expr = e;
+	q->print0 = 0;
+	for (e = q->all; e; e = e->all)
+		q->print0 |= e->op == FX_PRINT0;
 	return 0;
 }
 
@@ -901,4 +904,226 @@ int find_hints(const struct find_query *q, struct find_hint *out, int max)
 
 	collect(q->expr, out, max, &n);
 	return n;
+}
+
+/* --- a query's words as a JSON array (--queries) ------------------------ */
+
+/* The value of n hex digits at s, or -1. */
+static long hex_at(const char *s, int n)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char) s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Appends code point u as UTF-8 at out; returns the bytes written. */
+static size_t put_utf8(char *out, long u)
+{
+	if (u < 0x80) {
+		out[0] = (char) u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char) (0xc0 | (u >> 6));
+		out[1] = (char) (0x80 | (u & 0x3f));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char) (0xe0 | (u >> 12));
+		out[1] = (char) (0x80 | ((u >> 6) & 0x3f));
+		out[2] = (char) (0x80 | (u & 0x3f));
+		return 3;
+	}
+	out[0] = (char) (0xf0 | (u >> 18));
+	out[1] = (char) (0x80 | ((u >> 12) & 0x3f));
+	out[2] = (char) (0x80 | ((u >> 6) & 0x3f));
+	out[3] = (char) (0x80 | (u & 0x3f));
+	return 4;
+}
+
+/*
+ * Reads the JSON string at *s (past its opening quote) into a malloc'd
+ * C string; *s ends past the closing quote.  NULL with err on error.
+ */
+static char *json_word(const char **s, char *err, size_t errsz)
+{
+	const char *p = *s;
+	char *out = malloc(strlen(p) + 1), *o = out; /* never longer */
+
+	if (!out) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	for (;;) {
+		unsigned char c = (unsigned char) *p++;
+		long u, lo;
+
+		if (c == '"')
+			break;
+		if (c == '\0' || c < 0x20) {
+			snprintf(err, errsz,
+				 c ? "a control character in a "
+				     "string"
+				   : "a string without its end");
+			goto fail;
+		}
+		if (c != '\\') {
+			*o++ = (char) c;
+			continue;
+		}
+		c = (unsigned char) *p++;
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			*o++ = (char) c;
+			continue;
+		case 'b':
+			*o++ = '\b';
+			continue;
+		case 'f':
+			*o++ = '\f';
+			continue;
+		case 'n':
+			*o++ = '\n';
+			continue;
+		case 'r':
+			*o++ = '\r';
+			continue;
+		case 't':
+			*o++ = '\t';
+			continue;
+		case 'u':
+			break;
+		default:
+			snprintf(err, errsz, "a bad escape in a string");
+			goto fail;
+		}
+		u = hex_at(p, 4);
+		if (u < 0) {
+			snprintf(err, errsz, "a bad \\u escape in a string");
+			goto fail;
+		}
+		p += 4;
+		if (u >= 0xdc80 && u <= 0xdcff) { /* a raw byte */
+			*o++ = (char) (u - 0xdc00);
+			continue;
+		}
+		if (u >= 0xd800 && u <= 0xdbff && p[0] == '\\' && p[1] == 'u' &&
+		    (lo = hex_at(p + 2, 4)) >= 0xdc00 && lo <= 0xdfff) {
+			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		} else if (u >= 0xd800 && u <= 0xdfff) {
+			snprintf(err, errsz, "a lone surrogate in a string");
+			goto fail;
+		}
+		if (u == 0) {
+			snprintf(err, errsz, "a NUL in a string");
+			goto fail;
+		}
+		o += put_utf8(o, u);
+	}
+	*o = '\0';
+	*s = p;
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
+int find_words_json(const char *line, char ***words, int *n, char *err,
+		    size_t errsz)
+{
+	const char *p = skip_space(line);
+	char **v = NULL, **more;
+	int count = 0;
+
+	*words = NULL;
+	*n = 0;
+	err[0] = '\0';
+	if (*p++ != '[') {
+		snprintf(err, errsz, "not a JSON array of strings");
+		return -EINVAL;
+	}
+	p = skip_space(p);
+	if (*p == ']')
+		p++;
+	else
+		for (;;) {
+			char *w;
+
+			if (*p++ != '"') {
+				snprintf(err, errsz,
+					 "not a JSON array of strings");
+				goto fail;
+			}
+			w = json_word(&p, err, errsz);
+			if (!w)
+				goto fail;
+			more = realloc(v, (size_t) (count + 2) * sizeof(*v));
+			if (!more) {
+				free(w);
+				snprintf(err, errsz, "out of memory");
+				goto fail;
+			}
+			v = more;
+			v[count++] = w;
+			v[count] = NULL;
+			p = skip_space(p);
+			if (*p == ']') {
+				p++;
+				break;
+			}
+			if (*p++ != ',') {
+				snprintf(err, errsz,
+					 "not a JSON array of strings");
+				goto fail;
+			}
+			p = skip_space(p);
+		}
+	if (*skip_space(p)) {
+		snprintf(err, errsz, "text after the array");
+		goto fail;
+	}
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	*words = v;
+	*n = count;
+	return 0;
+fail:
+	find_words_free(v, count);
+	return strcmp(err, "out of memory") ? -EINVAL : -ENOMEM;
+}
+
+void find_words_free(char **words, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
 }

@@ -56,6 +56,7 @@ struct find_query {
 	struct find_expr *expr;
 	int mindepth;	       /* 0 by default */
 	int maxdepth;	       /* -1: no limit */
+	int print0;	       /* it has a -print0 */
 	struct find_expr *all; /* every node, for find_free() */
 };
 
@@ -117,6 +118,18 @@ int find_hints(const struct find_query *q, struct find_hint *out, int max);
 
 /* What of a file an expression reads besides its name, path, depth and
  * inode number (find_needs()). */
+/*
+ * Splits line, a JSON array of strings (the words of one expression, as
+ * ["-name", "*.c"]), into *words: a malloc'd array of *n malloc'd strings
+ * and a NULL (find_words_free()).  \uXXXX escapes are written as UTF-8,
+ * and \udc80-\udcff as the single bytes 0x80-0xff (how a program gives a
+ * name that is not UTF-8).  0, or -EINVAL with err saying why (a word
+ * with a NUL in it is refused), or -ENOMEM.
+ */
+int find_words_json(const char *line, char ***words, int *n, char *err,
+		    size_t errsz);
+void find_words_free(char **words, int n);
+
 #define FIND_NEEDS_SIZE 1u
 #define FIND_NEEDS_MODE 2u /* and the rest of the inode: type, nlink... */
 /*

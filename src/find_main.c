@@ -98,6 +98,7 @@ struct run {
 	int err;		 /* -errno that stopped the query */
 	struct pathset *collect; /* --follow: matches go there, */
 	int print_too;		 /* and are printed too when set */
+	int64_t printed;	 /* matches printed by the query */
 };
 
 static void die(int status, const char *fmt, ...)
@@ -214,6 +215,7 @@ static int print_file(void *ctx, const struct find_file *f, int sep)
 		ps_add(r->collect, f->path, f->ino);
 	if (r->collect && !r->print_too)
 		return 0;
+	((struct run *) ctx)->printed++;
 	if (!r->json) {
 		fputs(f->path, stdout);
 		putchar(sep);
@@ -1140,6 +1142,13 @@ static void usage(FILE *out)
 	      "\"- PATH\" as files\n"
 	      "                      start and stop matching\n"
 	      "    --explain         say on stderr how the query is answered\n"
+	      "    --queries         answer the expressions of standard input, "
+	      "one per line\n"
+	      "                      as a JSON array of words ([\"-name\", "
+	      "\"*.c\"]); each answer\n"
+	      "                      ends with an empty line (-print0: an "
+	      "empty record;\n"
+	      "                      --json: an object with \"end\")\n"
 	      "    --add-index SPEC, --drop-index SPEC, --list-indexes\n"
 	      "                      SPEC: name, size, mtime or xattr:NAME\n"
 	      "    -h, --help        this help\n\n"
@@ -1163,6 +1172,7 @@ struct opts {
 	int json;
 	int follow;
 	int explain;
+	int queries;
 };
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -1173,6 +1183,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"since", required_argument, NULL, 's'},
 		{"follow", no_argument, NULL, 'f'},
 		{"explain", no_argument, NULL, 'e'},
+		{"queries", no_argument, NULL, 'Q'},
 		{"add-index", required_argument, NULL, 'A'},
 		{"drop-index", required_argument, NULL, 'D'},
 		{"list-indexes", no_argument, NULL, 'L'},
@@ -1198,6 +1209,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'e':
 			o->explain = 1;
 			break;
+		case 'Q':
+			o->queries = 1;
+			break;
 		case 'A':
 			o->index_add = optarg;
 			break;
@@ -1220,30 +1234,45 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* Opens the database and finds the starting point, in a transaction. */
-static void open_run(struct run *r)
+/*
+ * Starts a query: a read transaction, the starting point in it, and the
+ * times of -newer.  0, or -errno with err saying why (the transaction
+ * ended).
+ */
+static int start_query(struct run *r, char *err, size_t errsz)
+{
+	const char *failed = NULL;
+	int rc = find_db_begin(r->db);
+
+	if (rc == 0)
+		rc = lookup_path(r->db, r->t.fs_path, &r->start_ino);
+	if (rc == -ENOENT)
+		snprintf(err, errsz,
+			 "%s: not in the database (not committed "
+			 "yet?)",
+			 r->t.prefix);
+	else if (rc == 0)
+		rc = find_resolve_newer(&r->q, newer_mtime, r, &failed);
+	if (rc < 0 && failed)
+		snprintf(err, errsz, "-newer %s: %s", failed, strerror(-rc));
+	else if (rc < 0 && rc != -ENOENT)
+		snprintf(err, errsz, "%s: %s", r->t.db_path,
+			 find_db_error(r->db));
+	if (rc < 0)
+		find_db_end(r->db);
+	return rc;
+}
+
+/* Opens the database, and with q the query (--queries: NULL) starts it. */
+static void open_run(struct run *r, int start)
 {
 	char err[512];
-	const char *failed = NULL;
 	int rc = find_db_open(r->t.db_path, &r->db, err, sizeof(err));
 
 	if (rc < 0)
 		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path, err);
-	rc = find_db_begin(r->db);
-	if (rc < 0)
-		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path,
-		    find_db_error(r->db));
-	rc = lookup_path(r->db, r->t.fs_path, &r->start_ino);
-	if (rc == -ENOENT)
-		die(JR_EXIT_ERROR,
-		    "%s: not in the database (not committed yet?)",
-		    r->t.prefix);
-	if (rc == 0)
-		rc = find_resolve_newer(&r->q, newer_mtime, r, &failed);
-	if (rc < 0 && failed)
-		die(JR_EXIT_ERROR, "-newer %s: %s", failed, strerror(-rc));
-	if (rc < 0)
-		die(JR_EXIT_ERROR, "%s: %s", r->t.db_path,
-		    find_db_error(r->db));
+	if (start && start_query(r, err, sizeof(err)) < 0)
+		die(JR_EXIT_ERROR, "%s", err);
 }
 
 static int64_t now_ns(void)
@@ -1252,6 +1281,87 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Ends the answer of a --queries query: found its matches, or err. */
+static void put_end(const struct run *r, const char *err)
+{
+	if (!r->json) {
+		putchar(r->q.expr && r->q.print0 ? '\0' : '\n');
+		return;
+	}
+	if (err) {
+		fputs("{\"end\": true, \"error\": ", stdout);
+		json_string(err);
+		fputs("}\n", stdout);
+		return;
+	}
+	printf("{\"end\": true, \"found\": %" PRId64 "}\n", r->printed);
+}
+
+/*
+ * --queries: answers the queries of standard input, one JSON array of an
+ * expression's words per line, each in a read transaction of its own
+ * (current to the last commit), on the one connection: a process that
+ * stays keeps the pages it read mapped, so a query after the first costs
+ * what its SQL costs.  Each answer ends with an empty record (put_end());
+ * a query that fails says why on stderr and in that record.  Returns 1
+ * when a query failed, else 0.
+ */
+static int serve(struct run *r)
+{
+	char *line = NULL, err[512];
+	size_t cap = 0;
+	long lineno = 0;
+	int failed = 0;
+
+	while (getline(&line, &cap, stdin) >= 0) {
+		char **words = NULL;
+		int n = 0, rc;
+
+		lineno++;
+		err[0] = '\0';
+		r->now = now_ns();
+		r->printed = 0;
+		r->err = 0;
+		rc = find_words_json(line, &words, &n, err, sizeof(err));
+		if (rc == -ENOMEM)
+			die(JR_EXIT_ERROR, "out of memory");
+		/* the query points into words: they go with it */
+		if (rc == 0)
+			rc = find_parse(n, words, r->now, &r->q, err,
+					sizeof(err));
+		if (rc == 0) {
+			r->needs = r->json ? FIND_NEEDS_SIZE | FIND_NEEDS_MODE
+					   : find_needs(&r->q);
+			rc = start_query(r, err, sizeof(err));
+		}
+		if (rc == 0) {
+			rc = query(r);
+			if (rc < 0)
+				snprintf(err, sizeof(err), "%s: %s",
+					 r->t.db_path,
+					 rc == -EIO || rc == -EBUSY
+						 ? find_db_error(r->db)
+						 : strerror(-rc));
+			find_db_end(r->db);
+			dirs_free(&r->dirs);
+		}
+		if (rc < 0) {
+			fprintf(stderr, PROG ": query %ld: %s\n", lineno, err);
+			failed = 1;
+		}
+		put_end(r, rc < 0 ? err : NULL);
+		find_free(&r->q);
+		find_words_free(words, n);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			die(JR_EXIT_ERROR, "standard output: %s",
+			    strerror(errno));
+	}
+	free(line);
+	if (ferror(stdin))
+		die(JR_EXIT_ERROR, "standard input: %s", strerror(errno));
+	return failed;
 }
 
 int main(int argc, char **argv)
@@ -1266,8 +1376,12 @@ int main(int argc, char **argv)
 	if (o.index_add || o.index_drop || o.list_indexes)
 		return find_index_main(argv[optind], o.index_add, o.index_drop,
 				       optind + 1 < argc);
-	if (find_parse(argc - optind - 1, argv + optind + 1, r.now, &r.q, err,
-		       sizeof(err)) < 0)
+	if (o.queries && (o.follow || o.since || optind + 1 < argc))
+		die(JR_EXIT_USAGE, "--queries takes its expressions from "
+				   "standard input, without --follow or "
+				   "--since (try --help)");
+	if (!o.queries && find_parse(argc - optind - 1, argv + optind + 1,
+				     r.now, &r.q, err, sizeof(err)) < 0)
 		die(JR_EXIT_USAGE, "%s", err);
 	find_target(&r.t, argv[optind], o.root);
 	r.json = o.json;
@@ -1276,7 +1390,13 @@ int main(int argc, char **argv)
 	r.needs = r.json ? FIND_NEEDS_SIZE | FIND_NEEDS_MODE : find_needs(&r.q);
 	r.since = o.since;
 	r.env = (struct find_env){&r, env_xattr, env_dir_empty, print_file};
-	open_run(&r);
+	open_run(&r, !o.queries);
+	if (o.queries) {
+		rc = serve(&r);
+		find_db_close(r.db);
+		target_free(&r.t);
+		return rc ? JR_EXIT_ERROR : JR_EXIT_OK;
+	}
 	if (o.follow)
 		rc = find_follow(&r);
 	else

@@ -17,6 +17,7 @@
 # (recorded in MNT/.t0), so -mtime and -mmin, which round ages to minutes
 # and days, are only generated when no age is near a boundary.
 # Prints TAP comments; the seed is printed so that a failure can be rerun.
+import json
 import os
 import random
 import stat
@@ -327,11 +328,100 @@ def xattr(mnt, tool, seed, count):
     return 1 if bad else 0
 
 
+class Session:
+    """sqlitefs-find --queries on mnt: one process, query after query"""
+
+    def __init__(self, tool, mnt, *opts):
+        self.json = "--json" in opts
+        self.p = subprocess.Popen([tool, *opts, "--queries", mnt],
+                                  stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+
+    def ask(self, line, end=b"\n"):
+        """the records of the answer to line, up to the empty one"""
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+        out = []
+        while True:
+            rec = b""
+            while not rec.endswith(end):
+                c = self.p.stdout.read(1)
+                if not c:
+                    raise RuntimeError("the answer has no end: %r" % out)
+                rec += c
+            if rec == end:
+                return out
+            out.append(rec[:-1].decode("utf-8", "surrogateescape"))
+            if self.json and json.loads(out[-1]).get("end"):
+                return out
+
+    def close(self):
+        self.p.stdin.close()
+        err = self.p.stderr.read().decode()
+        return self.p.wait(), err
+
+
+def commit(path):
+    fd = os.open(path, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+
+
+def queries(mnt, tool):
+    """--queries: answers current to the last commit, each ended; a bad
+    line answered with an error, the rest still answered; exit 1"""
+    ok = True
+
+    def expect(what, got, want):
+        nonlocal ok
+        if got != want:
+            print("# %s: got %r, want %r" % (what, got, want))
+            ok = False
+
+    s = Session(tool, mnt)
+    q = json.dumps(["-name", "q*.txt"])
+    expect("before", s.ask(q), [])
+    with open(os.path.join(mnt, "q1.txt"), "w") as f:
+        f.write("x")
+    commit(os.path.join(mnt, "q1.txt"))
+    expect("after a commit", s.ask(q), [os.path.join(mnt, "q1.txt")])
+    raw = os.path.join(mnt.encode(), b"q\xff.txt")
+    with open(raw, "w") as f:
+        f.write("y")
+    commit(raw)
+    expect("a raw byte as \\udcff", s.ask('["-name", "q\\udcff.txt"]'),
+           [raw.decode("utf-8", "surrogateescape")])
+    expect("not an array", s.ask("-name x"), [])
+    expect("an unknown predicate", s.ask('["-frobnicate"]'), [])
+    expect("-print0", s.ask('["-name", "q1.txt", "-print0"]', b"\0"),
+           [os.path.join(mnt, "q1.txt")])
+    expect("and on after it", len(s.ask(q)), 2)
+    status, err = s.close()
+    expect("exit status", status, 1)
+    expect("stderr", [l.split(":", 2)[1] for l in err.splitlines()],
+           [" query 4", " query 5"])
+
+    s = Session(tool, mnt, "--json")
+    ans = [json.loads(l) for l in s.ask(q)]
+    expect("--json: the matches, then the end",
+           sorted(a.get("path") for a in ans[:-1]),
+           sorted([os.path.join(mnt, "q1.txt"),
+                   raw.decode("utf-8", "surrogateescape")]))
+    expect("--json: found", ans[-1], {"end": True, "found": 2})
+    ans = [json.loads(l) for l in s.ask("[1]")]
+    expect("--json: an error", list(ans[-1]), ["end", "error"])
+    expect("--json: exit status", s.close()[0], 1)
+    return 0 if ok else 1
+
+
 def main():
     what = sys.argv[1]
     if what == "tree":
         make_tree(sys.argv[2], int(sys.argv[3]))
         return 0
+    if what == "queries":
+        return queries(sys.argv[2], sys.argv[3])
     mnt, tool, seed, count = sys.argv[2], sys.argv[3], int(sys.argv[4]), \
         int(sys.argv[5])
     return diff(mnt, tool, seed, count) if what == "diff" else \

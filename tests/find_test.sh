@@ -10,6 +10,7 @@
 #    unmounted, and used by the query (--explain shows SQLite's plan);
 #  - --since with the journal's cursors, and its refusals (3, 4, 5);
 #  - --follow reports files that start and stop matching, renames too;
+#  - --queries answers query after query, each current to the last commit;
 #  - bad input: one line and exit 2.
 # Prints TAP.  Needs root (mounts), $SQLITEFS, $MKFS_C, $SQLITEFS_FIND,
 # python3 and find(1).  FIND_SEED=N reruns the random parts with seed N.
@@ -58,7 +59,7 @@ os.fsync(fd)' "${1:-$mnt/.t0}"; }
 # lines of output of the tool for an expression, from the mount
 count() { "$tool" "$mnt" "$@" | wc -l; }
 
-echo "1..30"
+echo "1..31"
 mkdir "$mnt"
 "$mkfs" "$db" >/dev/null
 if ! mount_db "$db"; then
@@ -167,6 +168,10 @@ check "--follow: renames show as - and + (directories too)" \
 	grep -qx -- "- $mnt/fdir/in.log" "$dir/follow"'
 stop_follower
 sed 's/^/# /' "$dir/follow"
+
+# --- --queries ---------------------------------------------------------------
+check "--queries: each answer current to the last commit, and ended" \
+	'python3 "$here/find_diff.py" queries "$mnt" "$tool"'
 
 # --- bad input -------------------------------------------------------------
 one_line() {
