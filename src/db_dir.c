@@ -340,11 +340,17 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
 	return (int) op_end(db, rc);
 }
 
-/* -EINVAL if directory dir is ancestor or itself of directory ino. */
+/*
+ * -EINVAL if directory dir is ancestor or itself of directory ino;
+ * -ELOOP if the walk up from ino goes round a cycle, which only a damaged
+ * database has: found within twice the length of the walk to it and
+ * round it (Brent's method: a mark left at every power of two of steps
+ * is met again), not after DB_DEPTH_MAX look-ups.
+ */
 static int check_not_under(struct db *db, int64_t dir, int64_t ino)
 {
-	int64_t cur = ino, up;
-	int rc, depth;
+	int64_t cur = ino, up, mark = ino;
+	int rc, depth, steps = 0, power = 1;
 
 	for (depth = 0; depth < DB_DEPTH_MAX; depth++) {
 		if (cur == dir)
@@ -357,6 +363,13 @@ static int check_not_under(struct db *db, int64_t dir, int64_t ino)
 		if (up == cur)
 			return 0;
 		cur = up;
+		if (cur == mark)
+			break;
+		if (++steps == power) {
+			mark = cur;
+			power *= 2;
+			steps = 0;
+		}
 	}
 	return -ELOOP; /* a cycle in the tree: the database is damaged */
 }

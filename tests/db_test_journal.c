@@ -752,6 +752,36 @@ START_TEST(test_journal_dir_cycle)
 }
 END_TEST
 
+/*
+ * The same damage met by a rename of a directory into the loop: the walk
+ * up from the new parent, which looks for the moved directory among its
+ * ancestors, finds the loop at once too (it ran a million look-ups).
+ */
+START_TEST(test_rename_into_dir_cycle)
+{
+	ino_t a = mkdir_in(DB_ROOT_INO, "a"), b = mkdir_in(a, "b");
+	ino_t x = mkdir_in(DB_ROOT_INO, "x"), victim;
+	struct timespec t0, t1;
+	char sql[256];
+	int gone;
+
+	close_db();
+	snprintf(sql, sizeof(sql),
+		 "UPDATE dentry SET parent = %lu WHERE ino = %lu",
+		 (unsigned long) b, (unsigned long) a);
+	sql_exec(db_path, sql);
+	open_db(0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(
+		db_rename(db, DB_ROOT_INO, "x", b, "x", 0, &victim, &gone),
+		-ELOOP);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 2, "%ld s to find the loop",
+		      (long) (t1.tv_sec - t0.tv_sec));
+	ck_assert_uint_eq(ino_of(DB_ROOT_INO, "x"), x);
+}
+END_TEST
+
 /* --- ids, retention, settings ------------------------------------------ */
 
 START_TEST(test_journal_ids)
@@ -1172,6 +1202,7 @@ END_TEST
 void add_journal_cases(TCase *tc)
 {
 	tcase_add_test(tc, test_journal_nameless_dir);
+	tcase_add_test(tc, test_rename_into_dir_cycle);
 	tcase_add_test(tc, test_dentry_ino_refresh);
 	tcase_add_test(tc, test_journal_names);
 	tcase_add_test(tc, test_journal_rename);
