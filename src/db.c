@@ -129,6 +129,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_XATTR_DELETE] = "DELETE FROM xattr WHERE ino = ?1 AND name = ?2",
 	[S_HAS_CAPS] = "SELECT EXISTS (SELECT 1 FROM xattr "
 		       "WHERE name = 'security.capability')",
+	[S_HAS_SECURITY] = "SELECT EXISTS (SELECT 1 FROM xattr "
+			   "WHERE name >= 'security.' AND name < 'security/')",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_MAX_INO] = "SELECT max(ino) FROM inode",
 	[S_PAGE_COUNT] = "PRAGMA page_count",

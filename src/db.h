@@ -341,7 +341,10 @@ int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 
 /*
  * Copies the value of xattr name of ino into buf and returns its length;
- * with size 0 only returns the length.  -ENODATA, -ERANGE.
+ * with size 0 only returns the length.  -ENODATA, -ERANGE.  While no
+ * xattr name of the database starts with "security.", a security.* name
+ * is answered -ENODATA without the lock or SQLite, and without looking
+ * whether ino exists (the kernel asks only of inodes it holds).
  */
 ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
 		    size_t size);

@@ -21,7 +21,9 @@
  * public function that changes anything takes it with op_begin() (or
  * op_begin_no_savepoint()) and gives it back with op_end(); one that only
  * reads locks db->lock itself.  Every helper declared below expects the
- * lock held.
+ * lock held.  One exception: db_getxattr() of a security.* name reads
+ * db->has_security, an atomic, and answers -ENODATA without the lock when
+ * it is 0.
  *
  * Statements: stmt(db, S_*) hands out a statement prepared at open; every
  * use ends with a reset (run(), done()), numbered parameters only.
@@ -32,6 +34,7 @@
 #include "db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -79,6 +82,7 @@ enum stmt_id {
 	S_XATTR_LIST,
 	S_XATTR_DELETE,
 	S_HAS_CAPS,
+	S_HAS_SECURITY,
 	S_SETTING_GET,
 	S_MAX_INO,
 	S_PAGE_COUNT,
@@ -118,6 +122,9 @@ struct db {
 	void (*on_lost)(void *ctx);
 	void *on_lost_ctx;
 	struct jr *jr; /* the change journal (db_journal.c); NULL without */
+	/* some xattr name may start with "security.": raised, never
+	 * lowered, while open (db_xattr.c); read without the lock */
+	atomic_int has_security;
 };
 
 /* The most names a batch remembers for db_take_lost_names(). */

@@ -454,6 +454,9 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	pthread_mutex_init(&db->lock, NULL);
 	db->readonly = !!(flags & DB_OPEN_READONLY);
 	db->names_all = db->lost_names_all = 1;
+	/* until the open proves none: a check, a read-only database
+	 * (another program might add one behind its back) */
+	atomic_init(&db->has_security, 1);
 	db->path = strdup(path);
 	rc = db_sqlite_open(path, flags & ~DB_SQLITE_CREATE, &db->conn, err,
 			    errsz);
@@ -463,7 +466,12 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		rc = db_prepare(db, err, errsz);
 	if (rc == 0 && !(flags & DB_OPEN_CHECK)) {
 		pthread_mutex_lock(&db->lock);
-		db->has_caps = query_int(db, S_HAS_CAPS) != 0;
+		/* one scan of xattr when no name is security.*: an error
+		 * counts as "some may be" */
+		if (query_int(db, S_HAS_SECURITY) == 0 && !db->readonly)
+			atomic_store(&db->has_security, 0);
+		else
+			db->has_caps = query_int(db, S_HAS_CAPS) != 0;
 		if (!db->readonly)
 			rc = take_write_lock(db, err, errsz);
 		if (rc == 0 && !db->readonly)

@@ -7,6 +7,18 @@
  * which fsck applies too); a value is at most DB_XATTR_SIZE_MAX bytes; a
  * change sets the inode's ctime.  db->has_caps is set once any inode may
  * hold security.capability, which kill_priv() must then drop.
+ *
+ * db->has_security is 0 only while no row's name starts with "security.":
+ * set at open when a writable database has none, raised (never lowered)
+ * before setxattr stores such a name.  A row of a removed name or of a
+ * rolled-back operation or batch leaves it raised, which only costs the
+ * query; a row never appears otherwise while the daemon holds SQLite's
+ * write lock (mkfs -d loads through db_setxattr(), fsck runs unmounted).
+ * So getxattr of a security.* name, which the kernel and ls -l ask of
+ * every file (security.capability, security.selinux), is answered
+ * -ENODATA at once while it is 0.  It is atomic because it is read
+ * without the lock; a getxattr that could see the row (it takes the lock
+ * after the setxattr that stored it) sees it raised.
  */
 #include "db_impl.h"
 #include "journal.h"
@@ -16,9 +28,12 @@
 
 /* --- extended attributes ----------------------------------------------- */
 
+/* The namespace db->has_security watches. */
+#define SECURITY_PREFIX "security."
+
 int db_check_xattr_name(const char *name)
 {
-	static const char *const ns[] = {"user.", "trusted.", "security."};
+	static const char *const ns[] = {"user.", "trusted.", SECURITY_PREFIX};
 	size_t i, len = strlen(name);
 
 	if (len > DB_XATTR_NAME_MAX)
@@ -27,6 +42,11 @@ int db_check_xattr_name(const char *name)
 		if (!strncmp(name, ns[i], strlen(ns[i])))
 			return len > strlen(ns[i]) ? 0 : -EINVAL;
 	return -EOPNOTSUPP;
+}
+
+static int is_security(const char *name)
+{
+	return !strncmp(name, SECURITY_PREFIX, strlen(SECURITY_PREFIX));
 }
 
 static ssize_t xattr_get_locked(struct db *db, int64_t ino, const char *name,
@@ -80,6 +100,8 @@ int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 	rc = op_begin(db);
 	if (rc < 0)
 		return rc;
+	if (is_security(name))
+		atomic_store(&db->has_security, 1);
 	rc = setxattr_locked(db, (int64_t) ino, name, value, size, flags);
 	if (rc == 0 && !strcmp(name, "security.capability"))
 		db->has_caps = 1;
@@ -127,6 +149,8 @@ ssize_t db_getxattr(struct db *db, ino_t ino, const char *name, void *buf,
 	 * they stop asking for every file */
 	if (rc < 0)
 		return rc;
+	if (is_security(name) && !atomic_load(&db->has_security))
+		return -ENODATA;
 	pthread_mutex_lock(&db->lock);
 	rc = xattr_get_locked(db, (int64_t) ino, name, buf, size);
 	if (rc == -ENODATA) { /* the common answer: is there an inode? */

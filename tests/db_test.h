@@ -111,5 +111,12 @@ void add_xattr_cases(TCase *tc);
 void add_transactions_cases(TCase *tc);
 /* db_test_journal.c */
 void add_journal_cases(TCase *tc);
+/*
+ * Reopens the database through a VFS whose writes fail while writes_fail
+ * is set (in the calling case's process only): a commit then fails and
+ * SQLite rolls the batch back (db.c's lost batch).
+ */
+void reopen_failing(void);
+extern int writes_fail;
 
 #endif

@@ -600,7 +600,7 @@ static sqlite3_vfs fail_vfs;
 static const sqlite3_io_methods *real_methods[4];
 static sqlite3_io_methods fail_methods[4];
 static int (*real_write)(sqlite3_file *, const void *, int, sqlite3_int64);
-static int writes_fail;
+int writes_fail;
 
 static int fail_write(sqlite3_file *f, const void *buf, int n,
 		      sqlite3_int64 off)
@@ -633,11 +633,8 @@ static int fail_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
 	return rc;
 }
 
-/*
- * Reopens the database through the failing VFS (in this case's process
- * only: check runs each in its own).
- */
-static void reopen_failing(void)
+/* Check runs each case in its own process: the VFS stays in it. */
+void reopen_failing(void)
 {
 	close_db();
 	real_vfs = sqlite3_vfs_find(NULL);

@@ -372,6 +372,101 @@ START_TEST(test_xattr_binary_empty)
 }
 END_TEST
 
+/*
+ * getxattr of a security.* name, asked of every file by ls -l and the
+ * kernel, while the filesystem has none: -ENODATA without a query (so
+ * also for an inode that does not exist, where a query says -ENOENT).
+ * Once one is set it is found at once; it survives a reopen, and so does
+ * a row some other program wrote while the database was closed.
+ */
+START_TEST(test_xattr_security_fast)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f"), g = mkfile(DB_ROOT_INO, "g");
+	char buf[8];
+
+	ck_assert_int_eq(db_getxattr(db, f, "security.selinux", NULL, 0),
+			 -ENODATA);
+	ck_assert_int_eq(db_getxattr(db, f, "security.selinux", buf, 8),
+			 -ENODATA);
+	ck_assert_int_eq(db_getxattr(db, 999999, "security.x", buf, 8),
+			 -ENODATA);
+	ck_assert_int_eq(db_getxattr(db, 999999, "user.x", buf, 8), -ENOENT);
+
+	ck_assert_int_eq(db_setxattr(db, f, "security.a", "v", 1, 0), 0);
+	ck_assert_int_eq(db_getxattr(db, f, "security.a", NULL, 0), 1);
+	ck_assert_int_eq(db_getxattr(db, f, "security.a", buf, 8), 1);
+	ck_assert_mem_eq(buf, "v", 1);
+	ck_assert_int_eq(db_getxattr(db, g, "security.a", buf, 8), -ENODATA);
+	ck_assert_int_eq(db_getxattr(db, 999999, "security.x", buf, 8),
+			 -ENOENT);
+	close_db();
+	open_db(0);
+	ck_assert_int_eq(db_getxattr(db, f, "security.a", buf, 8), 1);
+	ck_assert_int_eq(db_removexattr(db, f, "security.a"), 0);
+	ck_assert_int_eq(db_getxattr(db, f, "security.a", buf, 8), -ENODATA);
+
+	/* none left: the fast answer again after a reopen ... */
+	close_db();
+	open_db(0);
+	ck_assert_int_eq(db_getxattr(db, 999999, "security.x", buf, 8),
+			 -ENODATA);
+	/* ... but not for a row stored behind the daemon's back */
+	close_db();
+	sql_exec(db_path, "INSERT INTO xattr (ino, name, value) "
+			  "SELECT ino, 'security.ext', 'e' FROM dentry "
+			  "WHERE name = 'g'");
+	open_db(0);
+	ck_assert_int_eq(db_getxattr(db, g, "security.ext", buf, 8), 1);
+	ck_assert_mem_eq(buf, "e", 1);
+	ck_assert_int_eq(db_getxattr(db, f, "security.ext", buf, 8), -ENODATA);
+}
+END_TEST
+
+/*
+ * A read-only database might be written by another program while open:
+ * its security.* names are always looked up.
+ */
+START_TEST(test_xattr_security_readonly)
+{
+	char buf[8];
+
+	mkfile(DB_ROOT_INO, "f");
+	close_db();
+	open_db(DB_OPEN_READONLY);
+	ck_assert_int_eq(db_getxattr(db, 999999, "security.x", buf, 8),
+			 -ENOENT);
+}
+END_TEST
+
+/*
+ * A batch SQLite rolls back brings back a security.* name it removed:
+ * getxattr must find it again.
+ */
+START_TEST(test_xattr_security_lost_batch)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f"), big = mkfile(DB_ROOT_INO, "big");
+	char buf[8], *data = calloc(1, 1 << 20);
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_int_eq(db_setxattr(db, f, "security.keep", "k", 1, 0), 0);
+	ck_assert_int_eq(db_sync(db), 0);
+	reopen_failing();
+	ck_assert_int_eq(db_setxattr(db, f, "security.gone", "g", 1, 0), 0);
+	ck_assert_int_eq(db_removexattr(db, f, "security.keep"), 0);
+	ck_assert_int_eq(db_getxattr(db, f, "security.keep", buf, 8), -ENODATA);
+	ck_assert_int_eq(db_removexattr(db, f, "security.gone"), 0);
+	put(big, 0, data, 1 << 20);
+	writes_fail = 1;
+	ck_assert_int_lt(db_sync(db), 0);
+	writes_fail = 0;
+	ck_assert_uint_eq(db_lost(db), 1);
+	ck_assert_int_eq(db_getxattr(db, f, "security.keep", buf, 8), 1);
+	ck_assert_mem_eq(buf, "k", 1);
+	ck_assert_int_eq(db_getxattr(db, f, "security.gone", buf, 8), -ENODATA);
+	free(data);
+}
+END_TEST
+
 /* Adds the cases of the "xattr" test case, in their order. */
 void add_xattr_cases(TCase *tc)
 {
@@ -385,4 +480,7 @@ void add_xattr_cases(TCase *tc)
 	tcase_add_test(tc, test_kill_priv_fallocate_copy);
 	tcase_add_test(tc, test_kill_priv_truncate);
 	tcase_add_test(tc, test_xattr_binary_empty);
+	tcase_add_test(tc, test_xattr_security_fast);
+	tcase_add_test(tc, test_xattr_security_readonly);
+	tcase_add_test(tc, test_xattr_security_lost_batch);
 }

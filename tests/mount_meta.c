@@ -807,6 +807,42 @@ START_TEST(xattr_dir_symlink)
 }
 END_TEST
 
+/*
+ * security.*, which ls -l and the kernel ask of every file: absent, it is
+ * ENODATA (answered without a query while the filesystem has none); set,
+ * it is found at once; removed, ENODATA again.
+ */
+START_TEST(xattr_security)
+{
+	char buf[16], list[256];
+	ssize_t n;
+
+	setup("xattr_security");
+	put(case_path("f"), "", 0);
+	FAILS(getxattr(case_path("f"), "security.sqlitefs_none", NULL, 0),
+	      ENODATA);
+	FAILS(getxattr(case_path("f"), "security.sqlitefs_none", buf,
+		       sizeof(buf)),
+	      ENODATA);
+	OK(setxattr(case_path("f"), "security.sqlitefs", "sec", 3, 0));
+	ck_assert_int_eq(getxattr(case_path("f"), "security.sqlitefs", NULL, 0),
+			 3);
+	ck_assert_int_eq(
+		getxattr(case_path("f"), "security.sqlitefs", buf, sizeof(buf)),
+		3);
+	ck_assert(memcmp(buf, "sec", 3) == 0);
+	n = listxattr(case_path("f"), list, sizeof(list));
+	ck_assert_int_gt(n, 0);
+	expect_listed(list, n, "security.sqlitefs");
+	FAILS(getxattr(case_path("f"), "security.sqlitefs_none", buf,
+		       sizeof(buf)),
+	      ENODATA);
+	OK(removexattr(case_path("f"), "security.sqlitefs"));
+	FAILS(getxattr(case_path("f"), "security.sqlitefs", buf, sizeof(buf)),
+	      ENODATA);
+}
+END_TEST
+
 /* sqlitefs only: ext4 holds a value in one block without ea_inode. */
 START_TEST(xattr_64k)
 {
@@ -835,6 +871,7 @@ Suite *xattr_suite(void)
 
 	ADD(s, xattr_file);
 	ADD(s, xattr_dir_symlink);
+	ADD(s, xattr_security);
 	if (!ref_mode)
 		ADD(s, xattr_64k);
 	return s;

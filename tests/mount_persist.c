@@ -69,6 +69,9 @@ static void persist_setup_more(void)
 	OK(utimensat(AT_FDCWD, tree_path("persist/dir/sub"), dir_times, 0));
 	OK(setxattr(tree_path("persist/x"), "user.removed", "r", 1, 0));
 	OK(removexattr(tree_path("persist/x"), "user.removed"));
+	OK(setxattr(tree_path("persist/x"), "security.kept", "sec", 3, 0));
+	OK(setxattr(tree_path("persist/x"), "security.removed", "r", 1, 0));
+	OK(removexattr(tree_path("persist/x"), "security.removed"));
 	/* inode numbers and ctimes, to compare after the remount */
 	snprintf(buf, sizeof(buf), "%llu",
 		 (unsigned long long) lst(tree_path("persist/a")).st_ino);
@@ -213,6 +216,14 @@ START_TEST(persist_meta)
 		getxattr(tree_path("persist/dir"), "user.d", buf, sizeof(buf)),
 		7);
 	ck_assert(memcmp(buf, "dirattr", 7) == 0);
+	/* the mount opens a database that holds a security.* name */
+	ck_assert_int_eq(getxattr(tree_path("persist/x"), "security.kept", buf,
+				  sizeof(buf)),
+			 3);
+	ck_assert(memcmp(buf, "sec", 3) == 0);
+	FAILS(getxattr(tree_path("persist/x"), "security.removed", buf,
+		       sizeof(buf)),
+	      ENODATA);
 	st = lst(tree_path("persist/dir"));
 	ck_assert(S_ISDIR(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
