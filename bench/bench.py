@@ -16,11 +16,17 @@ sqlitefs alone.
 change journal switched off, and each search index dropped, on the fresh
 database before the mount.  --search times the search queries on a
 generated tree of 1 000 000 files beside find(1) (bench/search.py).
+
+Two groups are not in the default set (--only latency,real): latency
+under load, a prober and a reader timed while another process writes
+and fsyncs (the processes are bench/latency.py), and real-world work on
+a copy of /usr/share/doc and a clone of this repository.
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -162,6 +168,7 @@ class Bench:
         self.seq_mib = args.seq_mib
         self.callgrind = args.callgrind
         self.rand_mib = args.rand_mib
+        self.notes = set()
 
     # --- the two filesystems ---------------------------------------------
 
@@ -224,8 +231,9 @@ class Bench:
     def workloads(self, m):
         """Runs every workload on mount m; returns {name: value}."""
         mnt, r = m.mnt, {}
-        for group in ("seq", "rand", "small", "tar", "mmap"):
-            if group in self.a.only:
+        for group in ("seq", "rand", "small", "tar", "mmap", "latency",
+                      "real"):
+            if group in self.a.only.split(","):
                 getattr(self, "run_" + group)(mnt, r)
         return r
 
@@ -282,6 +290,146 @@ class Bench:
         r["mmap"] = mib / tool_seconds(
             [self.tool, "mmap", os.path.join(mnt, "map"), str(mib)])
 
+    def latency_proc(self, *args):
+        here = os.path.dirname(os.path.abspath(__file__))
+        return [sys.executable, os.path.join(here, "latency.py")] + \
+            [str(a) for a in args]
+
+    def under_load(self, d, what):
+        """runs the latency.py command what while a writer writes and
+        fsyncs files of --lat-file-mib MiB in d/writer; returns what's
+        JSON and the writer's MiB/s"""
+        w = subprocess.Popen(self.latency_proc("write",
+                                               os.path.join(d, "writer"),
+                                               self.a.lat_file_mib),
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            if w.stdout.readline().strip() != "ready":
+                raise RuntimeError("latency.py write: no start")
+            out = run(self.latency_proc(*what), stdout=subprocess.PIPE,
+                      text=True).stdout
+        finally:
+            w.send_signal(signal.SIGTERM)
+            wout, _ = w.communicate(timeout=600)
+        if w.returncode != 0:
+            raise RuntimeError("latency.py write: failed")
+        done = json.loads(wout.splitlines()[-1])
+        return json.loads(out), done["mib"] / done["seconds"]
+
+    @staticmethod
+    def percentiles(r, name, ms):
+        q = statistics.quantiles(ms, n=100, method="inclusive")
+        r[name + "_p50"], r[name + "_p99"] = q[49], q[98]
+        r[name + "_max"] = max(ms)
+
+    def run_latency(self, mnt, r):
+        """latency under load: while one process writes and fsyncs
+        files, a prober every --lat-interval-ms looks up a fresh name,
+        gets the attributes of an existing file and lists a directory
+        never listed; then a reader reads another file, cold, in
+        --lat-read-kib reads as often (bench/latency.py)"""
+        d = os.path.join(mnt, "lat")
+        os.makedirs(os.path.join(d, "other"))
+        for i in range(32):
+            with open(os.path.join(d, "other", "f%02d" % i), "w") as f:
+                f.write("x" * i)
+        os.mkdir(os.path.join(d, "dirs"))
+        os.mkdir(os.path.join(d, "writer"))
+        ticks = int(round(self.a.lat_seconds * 1000 /
+                          self.a.lat_interval_ms))
+        # two names each: passthrough_ll holds a descriptor per inode the
+        # kernel knows, and the limit may be 20000
+        drop_caches(2)
+        run([self.tool, "create", os.path.join(d, "dirs"), str(ticks), "2",
+             "0"], stdout=subprocess.DEVNULL)
+        self.commit(mnt)
+        os.sync()
+        got, mibs = self.under_load(d, ("probe", d, self.a.lat_seconds,
+                                        self.a.lat_interval_ms))
+        for op in ("lookup", "getattr", "readdir"):
+            self.percentiles(r, "load_" + op, got[op])
+        r["load_probes"] = len(got["lookup"])
+        r["load_writer"] = mibs
+        cold = os.path.join(d, "cold")
+        buf = os.urandom(MiB)
+        fd = os.open(cold, os.O_WRONLY | os.O_CREAT, 0o644)
+        for _ in range(self.a.lat_file_mib):
+            os.write(fd, buf)
+        os.fsync(fd)
+        os.close(fd)
+        drop_caches()
+        got, mibs = self.under_load(d, ("read", cold, self.a.lat_seconds,
+                                        self.a.lat_interval_ms,
+                                        self.a.lat_read_kib))
+        self.percentiles(r, "load_read", got["read"])
+        r["load_reads"] = len(got["read"])
+        r["load_read_rate"] = got["mibs"]
+        r["load_read_writer"] = mibs
+        for name in ("writer/w0", "writer/w1", "cold"):
+            if os.path.exists(os.path.join(d, name)):
+                os.unlink(os.path.join(d, name))
+
+    def repo(self):
+        """a bare copy of this repository in the work directory, made by
+        git's transport (--no-local), the source of the clone row"""
+        bare = os.path.join(self.work, "repo.git")
+        if not os.path.exists(bare):
+            top = os.path.dirname(os.path.dirname(os.path.abspath(
+                __file__)))
+            run(["git", "clone", "-q", "--bare", "--no-local", top, bare])
+        return bare
+
+    def run_real(self, mnt, r):
+        """real-world work on a tree: /usr/share/doc copied in (rsync -a,
+        or cp -a where rsync is missing), a clone of this repository,
+        then cold git status, find, tar and rm -rf of the whole tree"""
+        real = os.path.join(mnt, "real")
+        os.mkdir(real)
+        src = "/usr/share/doc"
+        # the kernel forgets the latency group's inodes (passthrough_ll's
+        # descriptors); the source in the page cache: the copy times the
+        # mount alone
+        drop_caches(2)
+        self.tar_read(src)
+        if shutil.which("rsync"):
+            r["rsync_doc"] = timed(["rsync", "-a", src + "/",
+                                    os.path.join(real, "doc")])
+        else:
+            self.notes.add("rsync is not installed: no rsync_doc row; "
+                           "cp_a_doc copies the same tree")
+            r["cp_a_doc"] = timed(["cp", "-a", src,
+                                   os.path.join(real, "doc")])
+        clone = os.path.join(real, "clone")
+        r["git_clone"] = timed(["git", "clone", "-q", "--no-local",
+                                self.repo(), clone])
+        drop_caches()
+        r["git_status_cold"] = timed(["git", "-C", clone, "status",
+                                      "--porcelain"],
+                                     stdout=subprocess.DEVNULL)
+        drop_caches()
+        r["find_cold"] = timed(["find", real], stdout=subprocess.DEVNULL)
+        drop_caches()
+        r["tar_null_cold"] = timed(["tar", "-cf", "/dev/null", "-C", mnt,
+                                    "real"])
+        drop_caches()
+        t0 = time.monotonic()
+        self.tar_read(real)
+        r["tar_read_cold"] = time.monotonic() - t0
+        r["rm_rf_tree"] = timed(["rm", "-rf", real])
+
+    @staticmethod
+    def tar_read(path):
+        """tar -c of path into a pipe, every byte read (GNU tar writing
+        to /dev/null itself skips reading the files' data)"""
+        p = subprocess.Popen(["tar", "-cf", "-", "-C",
+                              os.path.dirname(path),
+                              os.path.basename(path)],
+                             stdout=subprocess.PIPE)
+        while p.stdout.read(MiB):
+            pass
+        if p.wait() != 0:
+            raise RuntimeError(f"tar -c {path}: failed")
+
     def round(self, fs):
         with fs as m:
             r = self.workloads(m)
@@ -302,7 +450,16 @@ class Bench:
              ("rand_read_4k", "IOPS", 0), ("rand_write_4k", "IOPS", 0),
              ("small_files_create", "files/s", 0),
              ("stat_all", "names/s", 0), ("ls_lR", "s", 1),
-             ("untar", "s", 1), ("rm_rf", "s", 1), ("mmap", "MiB/s", 0)]
+             ("untar", "s", 1), ("rm_rf", "s", 1), ("mmap", "MiB/s", 0)] + \
+        [("load_%s_%s" % (op, q), "ms", 1)
+         for op in ("lookup", "getattr", "readdir")
+         for q in ("p50", "p99", "max")] + [("load_writer", "MiB/s", 0)] + \
+        [("load_read_" + q, "ms", 1) for q in ("p50", "p99", "max")] + \
+        [("load_read_writer", "MiB/s", 0),
+         ("rsync_doc", "s", 1), ("cp_a_doc", "s", 1), ("git_clone", "s", 1),
+         ("git_status_cold", "s", 1), ("find_cold", "s", 1),
+         ("tar_null_cold", "s", 1), ("tar_read_cold", "s", 1),
+         ("rm_rf_tree", "s", 1)]
 
     def compare(self):
         results = {"sqlitefs": [], "passthrough_ll": []}
@@ -336,6 +493,22 @@ class Bench:
             print(f"{label:<20}{unit:>8}{sq:>12.4g}{pt:>13.4g}")
         print("(stored size: the database file, and the backing directory "
               "for passthrough_ll; maxima over the rounds)")
+        if "load_probes" in results["sqlitefs"][0]:
+            n = min(r["load_probes"] for r in results["sqlitefs"] +
+                    results["passthrough_ll"])
+            m = min(r["load_reads"] for r in results["sqlitefs"] +
+                    results["passthrough_ll"])
+            print(f"(load_*: ms per call while another process writes "
+                  f"{self.a.lat_file_mib} MiB files with fsync: "
+                  f"{self.a.lat_seconds:g} s of probes every "
+                  f"{self.a.lat_interval_ms:g} ms, {n} of each a round, "
+                  f"then as long of {self.a.lat_read_kib} KiB reads at "
+                  f"most as often, at least {m} a round; load_read_rate: "
+                  f"the reader's, load_*writer: the writer's rate; ratio "
+                  f"passthrough / sqlitefs, above 1: sqlitefs answers "
+                  f"sooner)")
+        for note in sorted(self.notes):
+            print(f"({note})")
 
     # --- sqlitefs against itself: the journal and the search indexes -----
 
@@ -697,7 +870,17 @@ def main():
     p.add_argument("--files", type=int, default=98)
     p.add_argument("--mmap-mib", type=int, default=64)
     p.add_argument("--only", default="seq,rand,small,tar,mmap",
-                   help="workload groups to run (comma-separated)")
+                   help="workload groups to run (comma-separated: seq, "
+                   "rand, small, tar, mmap; not by default: latency, "
+                   "real)")
+    p.add_argument("--lat-seconds", type=float, default=20,
+                   help="latency group: seconds of probes, and of reads")
+    p.add_argument("--lat-interval-ms", type=float, default=5,
+                   help="latency group: a probe, or a read, every this")
+    p.add_argument("--lat-file-mib", type=int, default=256,
+                   help="latency group: the size of the writer's files")
+    p.add_argument("--lat-read-kib", type=int, default=128,
+                   help="latency group: the size of the reader's reads")
     p.add_argument("--mkfs-args", default="")
     p.add_argument("--sqlitefs-opts", default="")
     p.add_argument("--scale", action="store_true",

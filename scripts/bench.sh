@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench.sh - sqlitefs side by side with libfuse's passthrough_ll
 #   scripts/bench.sh [--rounds N] [--scale] [--space] [bench.py options...]
+#   scripts/bench.sh --only latency,real   (latency under load, real-world work)
 #   scripts/bench.sh --no-compare --journal-overhead | --index-cost | --search
 # Builds sqlitefs (build/), benchtool and passthrough_ll, and runs
 # bench/bench.py in build-bench/work (on the same disk as the repository).
