@@ -92,6 +92,8 @@ enum stmt_id {
 	S_COUNT
 };
 
+struct lookup;
+
 struct db {
 	pthread_mutex_t lock; /* serialises every use of what follows */
 	sqlite3 *conn;
@@ -125,7 +127,21 @@ struct db {
 	/* some xattr name may start with "security.": raised, never
 	 * lowered, while open (db_xattr.c); read without the lock */
 	atomic_int has_security;
+	/*
+	 * What a reader on a connection of its own may answer (db_snap_*):
+	 * the inodes the batch changed (their rows, names in them, data,
+	 * xattrs) since the last commit, all of them when touched_all, and
+	 * the generation, raised at each commit or loss, when the set
+	 * empties.  Guarded by snap_lock, taken inside lock.
+	 */
+	pthread_mutex_t snap_lock;
+	struct lookup *touched;
+	int touched_all;
+	uint64_t snap_gen;
 };
+
+/* The most inodes db_snap_clean() tells apart in one batch. */
+#define DB_TOUCHED_MAX 65536
 
 /* The most names a batch remembers for db_take_lost_names(). */
 #define DB_NAMES_MAX 65536
@@ -190,6 +206,12 @@ static inline int bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t size)
 		return sqlite3_bind_zeroblob(s, i, 0);
 	return sqlite3_bind_blob64(s, i, p, size, SQLITE_STATIC);
 }
+
+/*
+ * Notes that the batch changed ino: its row, its data or xattrs, or (for
+ * a directory) the names in it.  Before the operation's reply.
+ */
+void touched(struct db *db, int64_t ino);
 
 /* Runs a one-value query (a count or pragma); -errno or the value. */
 int64_t query_int(struct db *db, enum stmt_id id);

@@ -44,6 +44,7 @@
 
 #include "journal.h"
 #include "lookup.h"
+#include "loop.h"
 
 /* How long fs_drain() serves requests, at most. */
 #define FS_DRAIN_SECONDS 10
@@ -62,6 +63,7 @@
 
 struct fs {
 	struct db *db;
+	struct db *snap; /* read-only: the last commit (loop.h), or NULL */
 	struct fuse_session *se; /* for notifications to the kernel */
 	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
@@ -270,22 +272,9 @@ static void *committer(void *arg)
 	return NULL;
 }
 
-/* Starts a thread with every signal blocked: they are the loop's. */
-static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
 static void start_committer(struct fs *fs)
 {
-	if (spawn(&fs->committer, committer, fs) == 0)
+	if (loop_spawn(&fs->committer, committer, fs) == 0)
 		fs->committer_running = 1;
 	else
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: no commit timer: changes "
@@ -336,7 +325,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
 	if (!fs->cfg.readonly) {
-		if (spawn(&fs->seeker, seeker, fs) == 0)
+		if (loop_spawn(&fs->seeker, seeker, fs) == 0)
 			fs->seeker_running = 1;
 		else
 			fuse_log(FUSE_LOG_ERR,
@@ -458,6 +447,21 @@ static void inval_attr(struct fs *fs, fuse_ino_t ino)
 
 /* --- names and attributes ---------------------------------------------- */
 
+/*
+ * With loop_snapshot(): whether an answer read from fs->snap after
+ * db_snap_gen() gave gen holds, rc being its error (ok_err is an answer
+ * too) and ino[0..n-1] the inodes it depends on.  If not, req is deferred
+ * and 0 returned.
+ */
+static int snap_holds(struct fs *fs, fuse_req_t req, uint64_t gen, int rc,
+		      int ok_err, const uint64_t *ino, size_t n)
+{
+	if ((rc >= 0 || rc == ok_err) && db_snap_clean(fs->db, gen, ino, n))
+		return 1;
+	loop_defer(req);
+	return 0;
+}
+
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs *fs = fs_of(req);
@@ -465,7 +469,18 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct stat st;
 	int rc;
 
-	rc = db_lookup(fs->db, parent, name, &st);
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep[2] = {parent, parent};
+
+		rc = db_lookup(fs->snap, parent, name, &st);
+		if (rc == 0)
+			dep[1] = st.st_ino;
+		if (!snap_holds(fs, req, gen, rc, -ENOENT, dep, 2))
+			return;
+	} else {
+		rc = db_lookup(fs->db, parent, name, &st);
+	}
 	if (rc == -ENOENT && fs->cfg.timeout > 0) {
 		/* a negative entry: the kernel remembers the name is absent */
 		memset(&e, 0, sizeof(e));
@@ -514,10 +529,20 @@ static int open_err(struct fs *fs, struct fuse_file_info *fi, int err)
 static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	struct fs *fs = fs_of(req);
 	struct stat st;
 	int rc;
 
-	rc = db_getattr(fs_of(req)->db, ino, &st);
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep = ino;
+
+		rc = db_getattr(fs->snap, ino, &st);
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return;
+	} else {
+		rc = db_getattr(fs->db, ino, &st);
+	}
 	if (rc < 0)
 		fuse_reply_err(req, open_err(fs_of(req), fi, -rc));
 	else
@@ -618,10 +643,20 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
+	struct fs *fs = fs_of(req);
 	char buf[PATH_MAX + 1];
 	int rc;
 
-	rc = db_readlink(fs_of(req)->db, ino, buf, sizeof(buf));
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep = ino;
+
+		rc = db_readlink(fs->snap, ino, buf, sizeof(buf));
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return;
+	} else {
+		rc = db_readlink(fs->db, ino, buf, sizeof(buf));
+	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -1058,6 +1093,32 @@ static unsigned seeks_pending(struct fs *fs)
 	return n;
 }
 
+int fs_loop(struct fs *fs, struct fuse_session *se)
+{
+	struct loop *l = NULL;
+	char err[256];
+	int rc;
+
+	if (fs->db && !fs->cfg.readonly) {
+		rc = db_open(db_filename(fs->db), DB_OPEN_READONLY, &fs->snap,
+			     err, sizeof(err));
+		if (rc < 0)
+			fuse_log(FUSE_LOG_WARNING,
+				 "sqlitefs: %s: no second connection (%s): "
+				 "lookups will wait for writes\n",
+				 db_filename(fs->db), err);
+		l = loop_new(se, fs->db, fs->snap != NULL);
+	}
+	if (!l)
+		rc = fuse_session_loop(se);
+	else
+		rc = loop_run(l);
+	loop_free(l);
+	db_close(fs->snap);
+	fs->snap = NULL;
+	return rc;
+}
+
 void fs_drain(struct fs *fs, struct fuse_session *se)
 {
 	struct pollfd p = {.fd = fuse_session_fd(se), .events = POLLIN};
@@ -1163,6 +1224,7 @@ struct dirbuf {
 	char *buf;
 	size_t size, used;
 	int plus;	  /* readdirplus: entries carry attributes */
+	int snap;	  /* from the last commit: counted once it holds */
 	fuse_ino_t *refs; /* inodes counted for this reply */
 	size_t nrefs;
 };
@@ -1185,7 +1247,7 @@ static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
 		n = fuse_add_direntry_plus(d->req, d->buf + d->used,
 					   d->size - d->used, name, &e, next);
 		if (n <= d->size - d->used && !dot) {
-			if (ref(d->fs, st->st_ino) < 0)
+			if (!d->snap && ref(d->fs, st->st_ino) < 0)
 				return 1;
 			d->refs[d->nrefs++] = st->st_ino;
 		}
@@ -1196,23 +1258,60 @@ static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
 	return 0;
 }
 
+/*
+ * A listing of dir read from the last commit holds: then its entries are
+ * counted as a readdirplus reply hands them to the kernel.  Else the
+ * request is deferred, or answered ENOMEM, and 0 returned.
+ */
+static int readdir_holds(struct dirbuf *d, uint64_t gen, fuse_ino_t dir, int rc)
+{
+	uint64_t one = dir;
+	size_t i;
+
+	if (!d->plus)
+		return snap_holds(d->fs, d->req, gen, rc, 0, &one, 1);
+	d->refs[d->nrefs] = dir;
+	if (!snap_holds(d->fs, d->req, gen, rc, 0, d->refs, d->nrefs + 1))
+		return 0;
+	for (i = 0; i < d->nrefs; i++) {
+		if (ref(d->fs, d->refs[i]) < 0) {
+			while (i-- > 0)
+				unref(d->fs, d->refs[i], 1);
+			fuse_reply_err(d->req, ENOMEM);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, int plus)
 {
-	struct dirbuf d = {
-		.req = req, .fs = fs_of(req), .size = size, .plus = plus};
+	struct dirbuf d = {.req = req,
+			   .fs = fs_of(req),
+			   .size = size,
+			   .plus = plus,
+			   .snap = loop_snapshot()};
+	uint64_t gen = d.snap ? db_snap_gen(d.fs->db) : 0;
 	size_t i;
 	int rc;
 
 	d.buf = malloc(size ? size : 1);
 	/* no more entries than that fit in size bytes */
+	/* one more: the directory, for snap_holds() */
 	d.refs =
-		plus ? calloc(size / FS_DIRENT_MIN + 1, sizeof(*d.refs)) : NULL;
+		plus ? calloc(size / FS_DIRENT_MIN + 2, sizeof(*d.refs)) : NULL;
 	if (!d.buf || (plus && !d.refs)) {
 		fuse_reply_err(req, ENOMEM);
 		goto out_free;
 	}
-	rc = db_readdir(d.fs->db, ino, off, dirbuf_add, &d);
+	if (d.snap) {
+		rc = db_readdir(d.fs->snap, ino, off, dirbuf_add, &d);
+		if (!readdir_holds(&d, gen, ino, rc))
+			goto out_free;
+	} else {
+		rc = db_readdir(d.fs->db, ino, off, dirbuf_add, &d);
+	}
 	if (rc < 0 && d.used == 0)
 		fuse_reply_err(req, -rc);
 	else if (fuse_reply_buf(req, d.buf, d.used) != 0)
@@ -1324,33 +1423,38 @@ static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf, size_t size)
 		fuse_reply_buf(req, buf, (size_t) n);
 }
 
-static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
+/* getxattr of name, or listxattr when name is NULL. */
+static void xattr_common(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 size_t size)
 {
+	struct fs *fs = fs_of(req);
 	char *buf = size ? malloc(size) : NULL;
+	int snap = loop_snapshot();
+	struct db *db = snap ? fs->snap : fs->db;
+	uint64_t gen = snap ? db_snap_gen(fs->db) : 0, dep = ino;
 	ssize_t n;
 
 	if (size && !buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = db_getxattr(fs_of(req)->db, ino, name, buf, size);
-	reply_xattr(req, n, buf, size);
+	n = name ? db_getxattr(db, ino, name, buf, size)
+		 : db_listxattr(db, ino, buf, size);
+	if (!snap || snap_holds(fs, req, gen, n == -ERANGE ? 0 : (int) n,
+				-ENODATA, &dep, 1))
+		reply_xattr(req, n, buf, size);
 	free(buf);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	xattr_common(req, ino, name, size);
 }
 
 static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char *buf = size ? malloc(size) : NULL;
-	ssize_t n;
-
-	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	n = db_listxattr(fs_of(req)->db, ino, buf, size);
-	reply_xattr(req, n, buf, size);
-	free(buf);
+	xattr_common(req, ino, NULL, size);
 }
 
 static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

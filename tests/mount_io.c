@@ -342,10 +342,126 @@ START_TEST(sync_calls)
 }
 END_TEST
 
+/*
+ * Keeps the daemon's worker busy: 1 MiB writes with an fsync every 4 MiB,
+ * over the first 64 MiB of path, until killed; a byte on ready after the
+ * first fsync.
+ */
+static void busy_writer(const char *path, int ready)
+{
+	static char buf[MIB];
+	long i;
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+	if (fd < 0)
+		_exit(1);
+	memset(buf, 'w', sizeof(buf));
+	for (i = 0;; i++) {
+		if (pwrite(fd, buf, MIB, (off_t) (i % 64) * MIB) != MIB)
+			_exit(1);
+		if (i % 4 == 3 && fsync(fd) < 0)
+			_exit(1);
+		if (i == 3 && write(ready, "r", 1) != 1)
+			_exit(1);
+	}
+}
+
+/* The inode's attributes from the filesystem, not from the kernel's cache. */
+static struct stat stat_sync(const char *path)
+{
+	struct statx x;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	OK(statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &x));
+	st.st_mode = x.stx_mode;
+	st.st_nlink = x.stx_nlink;
+	st.st_size = (off_t) x.stx_size;
+	return st;
+}
+
+static void drop_dentries(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	if (fd >= 0) {
+		ck_assert_int_eq(write(fd, "2", 1), 1);
+		close(fd);
+	}
+}
+
+/*
+ * While another process keeps the daemon writing, lookups, getattr,
+ * listings and xattrs are answered by the loop from the last commit (see
+ * src/loop.h); what this process just changed must show at once all the
+ * same: read your writes, also across commits.
+ */
+START_TEST(sync_read_your_writes)
+{
+	int pipefd[2], dfd, count, i, v;
+	char c, *list;
+	pid_t pid;
+
+	setup("sync_read_your_writes");
+	mkdir_p(case_path("d"));
+	OK(pipe(pipefd));
+	OK(pid = fork());
+	if (pid == 0) {
+		close(pipefd[0]);
+		busy_writer(case_path("big"), pipefd[1]);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	OK(dfd = open(case_path("d"), O_RDONLY | O_DIRECTORY));
+	for (i = 0; i < 120; i++) {
+		char a[16], b[16];
+
+		snprintf(a, sizeof(a), "a%d", i);
+		snprintf(b, sizeof(b), "b%d", i);
+		put(case_path("d/%s", a), "x", 1);
+		ck_assert_int_eq(stat_sync(case_path("d/%s", a)).st_size, 1);
+		OK(rename(case_path("d/%s", a), case_path("d/%s", b)));
+		OK(chmod(case_path("d/%s", b), 0600));
+		ck_assert_int_eq(
+			stat_sync(case_path("d/%s", b)).st_mode & 07777, 0600);
+		OK(setxattr(case_path("d/%s", b), "user.n", &i, sizeof(i), 0));
+		v = -1;
+		ck_assert_int_eq(
+			getxattr(case_path("d/%s", b), "user.n", &v, sizeof(v)),
+			sizeof(v));
+		ck_assert_int_eq(v, i);
+		list = list_dir(case_path("d"), &count);
+		ck_assert_int_eq(count, i + 1);
+		ck_assert_msg(strstr(list, b) && !strstr(list, a),
+			      "round %d: listed %s", i, list);
+		free(list);
+		if (i % 10 == 9) {
+			drop_dentries();
+			ck_assert(!exists(case_path("d/%s", a)));
+			ck_assert(exists(case_path("d/%s", b)));
+		}
+		if (i % 25 == 24)
+			OK(fsync(dfd)); /* a commit in between */
+	}
+	for (i = 0; i < 120; i++)
+		OK(unlink(case_path("d/b%d", i)));
+	drop_dentries();
+	list = list_dir(case_path("d"), &count);
+	ck_assert_int_eq(count, 0);
+	free(list);
+	ck_assert(!exists(case_path("d/b7")));
+	OK(close(dfd));
+	OK(kill(pid, SIGKILL));
+	OK(waitpid(pid, NULL, 0));
+}
+END_TEST
+
 Suite *sync_suite(void)
 {
 	Suite *s = suite_create("sync");
 
 	ADD(s, sync_calls);
+	ADD(s, sync_read_your_writes);
 	return s;
 }
