@@ -73,11 +73,14 @@ struct fs {
 	pthread_mutex_t lock;  /* guards refs, doomed and writers */
 	struct lookup *refs;   /* kernel lookup count of each inode */
 	struct lookup *doomed; /* inodes with nlink 0, count 1 each */
+	uint64_t *reap;	       /* ... forgotten, for the committer to delete */
+	size_t nreap, reap_max;
 	pthread_t committer;   /* commits the batch every commit_interval */
 	pthread_mutex_t timer; /* guards stopping, with wake */
 	pthread_cond_t wake;
 	int stopping; /* the committer should exit */
 	int lost;     /* a batch was lost: the committer cleans caches */
+	int reaping;  /* fs->reap has inodes for the committer */
 	int committer_running;
 	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
 
@@ -113,6 +116,57 @@ static int ref(struct fs *fs, fuse_ino_t ino)
 }
 
 /*
+ * Has the committer delete doomed inode ino, forgotten in the loop while
+ * the database lock is held elsewhere: 0, or -1 if it cannot.
+ */
+static int reap_later(struct fs *fs, fuse_ino_t ino)
+{
+	int rc = -1;
+
+	if (!fs->committer_running)
+		return -1;
+	pthread_mutex_lock(&fs->lock);
+	if (fs->nreap == fs->reap_max) {
+		size_t max = fs->reap_max ? 2 * fs->reap_max : 64;
+		uint64_t *p = realloc(fs->reap, max * sizeof(*p));
+
+		if (p) {
+			fs->reap = p;
+			fs->reap_max = max;
+		}
+	}
+	if (fs->nreap < fs->reap_max) {
+		fs->reap[fs->nreap++] = ino;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (rc == 0) {
+		pthread_mutex_lock(&fs->timer);
+		fs->reaping = 1;
+		pthread_cond_signal(&fs->wake);
+		pthread_mutex_unlock(&fs->timer);
+	}
+	return rc;
+}
+
+/* Deletes the inodes reap_later() was given; in the committer. */
+static void reap_now(struct fs *fs)
+{
+	uint64_t *reap;
+	size_t i, n;
+
+	pthread_mutex_lock(&fs->lock);
+	reap = fs->reap;
+	n = fs->nreap;
+	fs->reap = NULL;
+	fs->nreap = fs->reap_max = 0;
+	pthread_mutex_unlock(&fs->lock);
+	for (i = 0; i < n; i++)
+		db_forget(fs->db, reap[i]);
+	free(reap);
+}
+
+/*
  * Drops n counts of ino; deletes it if that was the last and it is doomed.
  * The kernel giving back more than it was counted as holding means a count
  * was missed, and an inode may have been deleted while the kernel knew it:
@@ -139,7 +193,7 @@ static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
 			 (unsigned long long) ino, (unsigned long long) n);
 		assert(!"a lookup count was missed");
 	}
-	if (drop_rows)
+	if (drop_rows && (loop_may_wait() || reap_later(fs, ino) < 0))
 		db_forget(fs->db, ino);
 }
 
@@ -243,30 +297,47 @@ static void forget_lost(struct fs *fs)
 			 db_filename(fs->db));
 }
 
+/*
+ * Commits every commit_interval seconds; between, cleans up after a lost
+ * batch and deletes the inodes reap_later() hands it.
+ */
 static void *committer(void *arg)
 {
 	struct fs *fs = arg;
 	struct timespec at;
-	int rc, lost;
+	int rc, lost, reap, due;
 
 	pthread_mutex_lock(&fs->timer);
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += fs->cfg.commit_interval;
 	while (!fs->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &at);
-		at.tv_sec += fs->cfg.commit_interval;
-		if (!fs->lost)
-			pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
+		due = 0;
+		if (!fs->lost && !fs->reaping)
+			due = pthread_cond_timedwait(&fs->wake, &fs->timer,
+						     &at) == ETIMEDOUT;
 		if (fs->stopping)
 			break;
 		lost = fs->lost;
-		fs->lost = 0;
+		reap = fs->reaping;
+		fs->lost = fs->reaping = 0;
 		pthread_mutex_unlock(&fs->timer);
 		if (lost && fs->se)
 			forget_lost(fs);
-		rc = db_sync(fs->db); /* 0 at once if nothing is pending */
-		if (rc < 0)
-			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
-				 db_filename(fs->db), strerror(-rc));
+		if (reap)
+			reap_now(fs);
+		if (due || lost) {
+			rc = db_sync(
+				fs->db); /* at once if nothing is pending */
+			if (rc < 0)
+				fuse_log(FUSE_LOG_ERR,
+					 "sqlitefs: %s: commit: %s\n",
+					 db_filename(fs->db), strerror(-rc));
+		}
 		pthread_mutex_lock(&fs->timer);
+		if (due || lost) {
+			clock_gettime(CLOCK_MONOTONIC, &at);
+			at.tv_sec += fs->cfg.commit_interval;
+		}
 	}
 	pthread_mutex_unlock(&fs->timer);
 	return NULL;
@@ -1589,6 +1660,7 @@ void fs_free(struct fs *fs)
 		return;
 	lookup_free(fs->refs);
 	lookup_free(fs->doomed);
+	free(fs->reap);
 	lookup_free(fs->writers);
 	chan_free(fs->chan);
 	free(fs);

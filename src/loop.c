@@ -52,6 +52,13 @@ struct loop {
 static _Thread_local int snap_mode;
 /* ... and its handler deferred it (loop_defer()). */
 static _Thread_local int deferred;
+/* The request the loop handles must not wait for the database lock. */
+static _Thread_local int no_wait;
+
+int loop_may_wait(void)
+{
+	return !no_wait;
+}
 
 int loop_snapshot(void)
 {
@@ -233,7 +240,8 @@ static int slow(const char *buf, size_t size, uint32_t opcode)
  * Handled in the loop even while the worker works: an interrupt, and
  * forgets, which come in hundreds (the kernel dropping the inodes a
  * listing handed it) and mostly only drop counts.  The last forget of a
- * file without a name deletes it, and waits for the database lock.
+ * file without a name deletes it: loop_may_wait() tells the handler to
+ * leave that to another thread.
  */
 static int quick(uint32_t opcode)
 {
@@ -287,13 +295,19 @@ static int route(struct loop *l, struct job *j)
 	pthread_mutex_lock(&l->lock);
 	busy = l->busy;
 	pthread_mutex_unlock(&l->lock);
+	if (quick(in.opcode)) {
+		no_wait = busy || db_busy(l->db);
+		fuse_session_process_buf(l->se, &j->buf);
+		no_wait = 0;
+		return 0;
+	}
 	if (!busy && slow(j->buf.mem, j->buf.size, in.opcode)) {
 		enqueue(l, j);
 		return 1;
 	}
 	if (l->snapshot && asks(in.opcode) && (busy || db_busy(l->db)))
 		return from_snapshot(l, j);
-	if (busy && !quick(in.opcode)) {
+	if (busy) {
 		enqueue(l, j);
 		return 1;
 	}

@@ -62,6 +62,12 @@ int loop_snapshot(void);
  */
 void loop_defer(fuse_req_t req);
 
+/*
+ * In a handler: 0 if it must not wait for the database lock (a forget the
+ * loop handles while the worker or the committer holds it), else 1.
+ */
+int loop_may_wait(void);
+
 /* Starts a thread with every signal blocked: they are the loop's. */
 int loop_spawn(pthread_t *t, void *(*fn)(void *), void *arg);
 

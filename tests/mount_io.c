@@ -457,11 +457,73 @@ START_TEST(sync_read_your_writes)
 }
 END_TEST
 
+/*
+ * A file unlinked while the kernel knew it is deleted when the kernel
+ * forgets it.  Forgets the loop handles while the worker holds the
+ * database lock leave that to the committer: the rows must go all the
+ * same, before the unmount.
+ */
+START_TEST(sync_reap_under_writes)
+{
+	static char buf[64 * KIB];
+	int pipefd[2], dfd, fd, i;
+	char sql[64], out[32] = "";
+	struct timespec t0, now;
+	ino_t first = 0;
+	char c;
+	pid_t pid;
+
+	setup("sync_reap_under_writes");
+	OK(pipe(pipefd));
+	OK(pid = fork());
+	if (pid == 0) {
+		close(pipefd[0]);
+		busy_writer(case_path("big"), pipefd[1]);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	OK(dfd = open(case_path("."), O_RDONLY | O_DIRECTORY));
+	for (i = 0; i < 200; i++) {
+		OK(fd = open(case_path("gone%d", i), O_WRONLY | O_CREAT, 0644));
+		pwrite_all(fd, buf, sizeof(buf), 0);
+		if (!first)
+			first = fst(fd).st_ino;
+		OK(close(fd));
+	}
+	OK(fsync(dfd));
+	for (i = 0; i < 200; i++) {
+		OK(unlink(case_path("gone%d", i)));
+		if (i % 20 == 19)
+			drop_dentries(); /* the kernel forgets the inodes */
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM inode WHERE ino >= %llu",
+		 (unsigned long long) first);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		OK(fsync(dfd)); /* commits what the committer deleted */
+		if (ref_mode || mnt_sql(&m, sql, out, sizeof(out)) != 0 ||
+		    !strcmp(out, "0"))
+			break;
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < 30);
+	ck_assert_msg(ref_mode || !strcmp(out, "0"),
+		      "%s inodes from %llu still stored, want 0", out,
+		      (unsigned long long) first);
+	OK(close(dfd));
+	OK(kill(pid, SIGKILL));
+	OK(waitpid(pid, NULL, 0));
+}
+END_TEST
+
 Suite *sync_suite(void)
 {
 	Suite *s = suite_create("sync");
 
 	ADD(s, sync_calls);
 	ADD(s, sync_read_your_writes);
+	ADD(s, sync_reap_under_writes);
 	return s;
 }
