@@ -927,6 +927,25 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		writer_close(fs, ino, fi);
 }
 
+/*
+ * fs_read() from the last commit, in the loop: 1 with *n set, or 0 when
+ * req was deferred (the file changed in the batch, or the read is due to
+ * update atime, a change).
+ */
+static int read_snap(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
+		     size_t size, char *buf, enum db_atime atime, ssize_t *n)
+{
+	uint64_t gen = db_snap_gen(fs->db), dep = ino;
+	struct stat st;
+	int rc = db_getattr(fs->snap, ino, &st);
+
+	if (rc == 0 && db_atime_due(&st, atime))
+		rc = -EAGAIN; /* the worker updates it */
+	*n = rc < 0 ? rc
+		    : db_read(fs->snap, ino, off, size, buf, DB_ATIME_NOATIME);
+	return snap_holds(fs, req, gen, *n < 0 ? (int) *n : 0, 0, &dep, 1);
+}
+
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -943,11 +962,17 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * of it, through the writer's file: that read is no access */
 	if ((fi->flags & O_ACCMODE) == O_WRONLY)
 		atime = DB_ATIME_NOATIME;
-	n = db_read(fs->db, ino, off, size, buf, atime);
+	if (loop_snapshot()) {
+		if (!read_snap(fs, req, ino, off, size, buf, atime, &n))
+			goto out_free;
+	} else {
+		n = db_read(fs->db, ino, off, size, buf, atime);
+	}
 	if (n < 0)
 		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 	else
 		fuse_reply_buf(req, buf, (size_t) n);
+out_free:
 	free(buf);
 }
 

@@ -260,6 +260,7 @@ static int asks(uint32_t opcode)
 	case FUSE_READDIRPLUS:
 	case FUSE_GETXATTR:
 	case FUSE_LISTXATTR:
+	case FUSE_READ:
 		return 1;
 	}
 	return 0;

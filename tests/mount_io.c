@@ -398,7 +398,8 @@ static void drop_dentries(void)
  */
 START_TEST(sync_read_your_writes)
 {
-	int pipefd[2], dfd, count, i, v;
+	static char data[4096], direct[4096] __attribute__((aligned(4096)));
+	int pipefd[2], dfd, fd, count, i, v;
 	char c, *list;
 	pid_t pid;
 
@@ -419,8 +420,9 @@ START_TEST(sync_read_your_writes)
 
 		snprintf(a, sizeof(a), "a%d", i);
 		snprintf(b, sizeof(b), "b%d", i);
-		put(case_path("d/%s", a), "x", 1);
-		ck_assert_int_eq(stat_sync(case_path("d/%s", a)).st_size, 1);
+		memset(data, 'a' + i % 26, 4096);
+		put(case_path("d/%s", a), data, 4096);
+		ck_assert_int_eq(stat_sync(case_path("d/%s", a)).st_size, 4096);
 		OK(rename(case_path("d/%s", a), case_path("d/%s", b)));
 		OK(chmod(case_path("d/%s", b), 0600));
 		ck_assert_int_eq(
@@ -431,6 +433,11 @@ START_TEST(sync_read_your_writes)
 			getxattr(case_path("d/%s", b), "user.n", &v, sizeof(v)),
 			sizeof(v));
 		ck_assert_int_eq(v, i);
+		/* past the kernel's page cache: READ reaches the daemon */
+		OK(fd = open(case_path("d/%s", b), O_RDONLY | O_DIRECT));
+		ck_assert_int_eq(pread(fd, direct, 4096, 0), 4096);
+		ck_assert(!memcmp(direct, data, 4096));
+		OK(close(fd));
 		list = list_dir(case_path("d"), &count);
 		ck_assert_int_eq(count, i + 1);
 		ck_assert_msg(strstr(list, b) && !strstr(list, a),
