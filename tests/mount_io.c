@@ -366,6 +366,25 @@ static void busy_writer(const char *path, int ready)
 	}
 }
 
+/* Starts busy_writer() on path; returns once it has written 4 MiB. */
+static pid_t start_busy_writer(const char *path)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	OK(pipe(pipefd));
+	OK(pid = fork());
+	if (pid == 0) {
+		close(pipefd[0]);
+		busy_writer(path, pipefd[1]);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	return pid;
+}
+
 /* The inode's attributes from the filesystem, not from the kernel's cache. */
 static struct stat stat_sync(const char *path)
 {
@@ -399,21 +418,13 @@ static void drop_dentries(void)
 START_TEST(sync_read_your_writes)
 {
 	static char data[4096], direct[4096] __attribute__((aligned(4096)));
-	int pipefd[2], dfd, fd, count, i, v;
-	char c, *list;
+	int dfd, fd, count, i, v;
+	char *list;
 	pid_t pid;
 
 	setup("sync_read_your_writes");
 	mkdir_p(case_path("d"));
-	OK(pipe(pipefd));
-	OK(pid = fork());
-	if (pid == 0) {
-		close(pipefd[0]);
-		busy_writer(case_path("big"), pipefd[1]);
-	}
-	close(pipefd[1]);
-	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
+	pid = start_busy_writer(case_path("big"));
 	OK(dfd = open(case_path("d"), O_RDONLY | O_DIRECTORY));
 	for (i = 0; i < 120; i++) {
 		char a[16], b[16];
@@ -473,23 +484,14 @@ END_TEST
 START_TEST(sync_reap_under_writes)
 {
 	static char buf[64 * KIB];
-	int pipefd[2], dfd, fd, i;
+	int dfd, fd, i;
 	char sql[64], out[32] = "";
 	struct timespec t0, now;
 	ino_t first = 0;
-	char c;
 	pid_t pid;
 
 	setup("sync_reap_under_writes");
-	OK(pipe(pipefd));
-	OK(pid = fork());
-	if (pid == 0) {
-		close(pipefd[0]);
-		busy_writer(case_path("big"), pipefd[1]);
-	}
-	close(pipefd[1]);
-	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
+	pid = start_busy_writer(case_path("big"));
 	OK(dfd = open(case_path("."), O_RDONLY | O_DIRECTORY));
 	for (i = 0; i < 200; i++) {
 		OK(fd = open(case_path("gone%d", i), O_WRONLY | O_CREAT, 0644));
