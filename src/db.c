@@ -207,15 +207,40 @@ int stmts_prepare(struct db *db)
 
 /* --- what a reader of the last commit may answer ------------------------ */
 
+/* Adds ino to set t; 0, or -1 when t is full. */
+static int touch(struct lookup *t, int64_t ino)
+{
+	if (lookup_count(t, (uint64_t) ino))
+		return 0;
+	if (lookup_size(t) >= DB_TOUCHED_MAX ||
+	    lookup_add(t, (uint64_t) ino, 1) < 0)
+		return -1;
+	return 0;
+}
+
 void touched(struct db *db, int64_t ino)
 {
 	pthread_mutex_lock(&db->snap_lock);
-	if (!db->touched_all &&
-	    lookup_count(db->touched, (uint64_t) ino) == 0 &&
-	    (lookup_size(db->touched) >= DB_TOUCHED_MAX ||
-	     lookup_add(db->touched, (uint64_t) ino, 1) < 0))
+	if (!db->touched_all && touch(db->touched, ino) < 0)
 		db->touched_all = 1;
 	pthread_mutex_unlock(&db->snap_lock);
+}
+
+void touched_atime(struct db *db, int64_t ino)
+{
+	pthread_mutex_lock(&db->snap_lock);
+	if (!db->touched_all && touch(db->atimes, ino) < 0)
+		db->touched_all = 1;
+	pthread_mutex_unlock(&db->snap_lock);
+}
+
+/* Empties set *t; NULL when out of memory. */
+static void clear(struct lookup **t)
+{
+	if (*t && lookup_size(*t) == 0)
+		return;
+	lookup_free(*t);
+	*t = lookup_new();
 }
 
 /*
@@ -227,11 +252,9 @@ static void snap_reset(struct db *db)
 {
 	pthread_mutex_lock(&db->snap_lock);
 	db->snap_gen++;
-	if (lookup_size(db->touched) > 0) {
-		lookup_free(db->touched);
-		db->touched = lookup_new();
-	}
-	db->touched_all = !db->touched;
+	clear(&db->touched);
+	clear(&db->atimes);
+	db->touched_all = !db->touched || !db->atimes;
 	pthread_mutex_unlock(&db->snap_lock);
 }
 
@@ -253,7 +276,21 @@ int db_snap_clean(struct db *db, uint64_t gen, const uint64_t *ino, size_t n)
 	pthread_mutex_lock(&db->snap_lock);
 	clean = gen == db->snap_gen && !db->touched_all;
 	for (i = 0; clean && i < n; i++)
-		clean = lookup_count(db->touched, ino[i]) == 0;
+		clean = lookup_count(db->touched, ino[i]) == 0 &&
+			lookup_count(db->atimes, ino[i]) == 0;
+	pthread_mutex_unlock(&db->snap_lock);
+	return clean;
+}
+
+int db_snap_clean_data(struct db *db, uint64_t gen, uint64_t ino,
+		       int *atime_set)
+{
+	int clean;
+
+	pthread_mutex_lock(&db->snap_lock);
+	clean = gen == db->snap_gen && !db->touched_all &&
+		lookup_count(db->touched, ino) == 0;
+	*atime_set = lookup_count(db->atimes, ino) != 0;
 	pthread_mutex_unlock(&db->snap_lock);
 	return clean;
 }
@@ -547,6 +584,7 @@ int db_close(struct db *db)
 	pthread_mutex_destroy(&db->lock);
 	pthread_mutex_destroy(&db->snap_lock);
 	lookup_free(db->touched);
+	lookup_free(db->atimes);
 	db_names_free(db->names);
 	db_names_free(db->lost_names);
 	free(db->scratch);
@@ -567,12 +605,7 @@ const char *db_filename(struct db *db)
 
 uint64_t db_lost(struct db *db)
 {
-	uint64_t lost;
-
-	pthread_mutex_lock(&db->lock);
-	lost = db->batches_lost;
-	pthread_mutex_unlock(&db->lock);
-	return lost;
+	return atomic_load(&db->batches_lost);
 }
 
 struct db_name *db_take_lost_names(struct db *db, int *all)

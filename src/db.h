@@ -148,6 +148,13 @@ void db_on_lost(struct db *db, void (*fn)(void *ctx), void *ctx);
 uint64_t db_snap_gen(struct db *db);
 int db_snap_clean(struct db *db, uint64_t gen, const uint64_t *ino, size_t n);
 
+/*
+ * db_snap_clean() of the data and attributes of ino but its atime, which
+ * a read may have changed in the batch: then *atime_set is 1.
+ */
+int db_snap_clean_data(struct db *db, uint64_t gen, uint64_t ino,
+		       int *atime_set);
+
 /* 1 if another thread holds the database lock (a hint: it may be gone). */
 int db_busy(struct db *db);
 

@@ -352,7 +352,7 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 
 		if (r == 0) {
 			in.atime = access_time(&in, now);
-			r = inode_put(db, &in);
+			r = inode_put_atime(db, &in);
 		}
 		op_end(db, r);
 	}

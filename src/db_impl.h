@@ -114,7 +114,9 @@ struct db {
 			      * op_begin_no_savepoint()) */
 	sqlite3_blob *blob;  /* a data row's bytes, open within one call */
 	int blob_write;	     /* ... for writing */
-	uint64_t batches_lost; /* batches SQLite rolled back on its own */
+	/* batches SQLite rolled back on its own; db_lost() reads it without
+	 * the lock */
+	_Atomic uint64_t batches_lost;
 	int loss_errno;	       /* -errno of the last such loss */
 	struct db_name *names; /* changed by the batch (DB_NAMES_MAX) */
 	unsigned nnames;
@@ -130,12 +132,14 @@ struct db {
 	/*
 	 * What a reader on a connection of its own may answer (db_snap_*):
 	 * the inodes the batch changed (their rows, names in them, data,
-	 * xattrs) since the last commit, all of them when touched_all, and
-	 * the generation, raised at each commit or loss, when the set
-	 * empties.  Guarded by snap_lock, taken inside lock.
+	 * xattrs) since the last commit, all of them when touched_all,
+	 * those whose atime alone a read changed, and the generation,
+	 * raised at each commit or loss, when the sets empty.  Guarded by
+	 * snap_lock, taken inside lock.
 	 */
 	pthread_mutex_t snap_lock;
 	struct lookup *touched;
+	struct lookup *atimes; /* ... whose atime alone changed (a read) */
 	int touched_all;
 	uint64_t snap_gen;
 };
@@ -213,6 +217,9 @@ static inline int bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t size)
  */
 void touched(struct db *db, int64_t ino);
 
+/* Notes that a read changed the atime of ino, and nothing else. */
+void touched_atime(struct db *db, int64_t ino);
+
 /* Runs a one-value query (a count or pragma); -errno or the value. */
 int64_t query_int(struct db *db, enum stmt_id id);
 
@@ -257,6 +264,9 @@ int inode_get(struct db *db, int64_t ino, struct inode *in);
 
 /* Stores every mutable field of in. */
 int inode_put(struct db *db, const struct inode *in);
+
+/* inode_put() of an inode whose atime alone changed (touched_atime()). */
+int inode_put_atime(struct db *db, const struct inode *in);
 
 /*
  * Stores new inode in (its times all in->ctime) under the next inode

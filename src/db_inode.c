@@ -168,12 +168,10 @@ int inode_get(struct db *db, int64_t ino, struct inode *in)
 	return rc;
 }
 
-/* Stores every mutable field of in. */
-int inode_put(struct db *db, const struct inode *in)
+static int inode_store(struct db *db, const struct inode *in)
 {
 	sqlite3_stmt *s = stmt(db, S_INODE_PUT);
 
-	touched(db, in->ino);
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, in->mode);
 	sqlite3_bind_int64(s, 3, in->nlink);
@@ -186,6 +184,19 @@ int inode_put(struct db *db, const struct inode *in)
 	sqlite3_bind_int64(s, 10, in->mtime);
 	sqlite3_bind_int64(s, 11, in->ctime);
 	return run(db, s);
+}
+
+/* Stores every mutable field of in. */
+int inode_put(struct db *db, const struct inode *in)
+{
+	touched(db, in->ino);
+	return inode_store(db, in);
+}
+
+int inode_put_atime(struct db *db, const struct inode *in)
+{
+	touched_atime(db, in->ino);
+	return inode_store(db, in);
 }
 
 /*

@@ -907,6 +907,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	struct stat st;
+	int due;
 
 	/*
 	 * The kernel's page cache stays valid, since every change passes
@@ -917,10 +918,21 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = db_lost(fs->db); /* for fs_fsync(): losses after this open */
 	if (fi->fh) /* a lost batch: the page cache may hold what was lost */
 		fi->keep_cache = 0;
-	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly &&
-	    db_getattr(fs->db, ino, &st) == 0 &&
-	    db_atime_due(&st, fs->cfg.atime))
-		fi->keep_cache = 0;
+	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly) {
+		if (loop_snapshot()) {
+			uint64_t gen = db_snap_gen(fs->db), dep = ino;
+			int rc = db_getattr(fs->snap, ino, &st);
+
+			if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+				return;
+			due = db_atime_due(&st, fs->cfg.atime);
+		} else {
+			due = db_getattr(fs->db, ino, &st) == 0 &&
+			      db_atime_due(&st, fs->cfg.atime);
+		}
+		if (due)
+			fi->keep_cache = 0;
+	}
 	if (writer_open(fs, ino, fi) < 0)
 		fuse_reply_err(req, ENOMEM);
 	else if (fuse_reply_open(req, fi) != 0)
@@ -929,21 +941,26 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /*
  * fs_read() from the last commit, in the loop: 1 with *n set, or 0 when
- * req was deferred (the file changed in the batch, or the read is due to
- * update atime, a change).
+ * req was deferred: the file changed in the batch, or the read is due to
+ * update atime, a change, unless an earlier read of the batch did (with
+ * relatime the next is due only after the batch's commit anyway).
  */
 static int read_snap(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 		     size_t size, char *buf, enum db_atime atime, ssize_t *n)
 {
-	uint64_t gen = db_snap_gen(fs->db), dep = ino;
+	uint64_t gen = db_snap_gen(fs->db);
 	struct stat st;
-	int rc = db_getattr(fs->snap, ino, &st);
+	int rc = db_getattr(fs->snap, ino, &st), due = 0, set = 0;
 
-	if (rc == 0 && db_atime_due(&st, atime))
-		rc = -EAGAIN; /* the worker updates it */
+	if (rc == 0)
+		due = db_atime_due(&st, atime);
 	*n = rc < 0 ? rc
 		    : db_read(fs->snap, ino, off, size, buf, DB_ATIME_NOATIME);
-	return snap_holds(fs, req, gen, *n < 0 ? (int) *n : 0, 0, &dep, 1);
+	if (*n >= 0 && db_snap_clean_data(fs->db, gen, ino, &set) &&
+	    (!due || (set && atime == DB_ATIME_RELATIME)))
+		return 1;
+	loop_defer(req);
+	return 0;
 }
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

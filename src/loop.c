@@ -237,8 +237,9 @@ static int slow(const char *buf, size_t size, uint32_t opcode)
 }
 
 /*
- * Handled in the loop even while the worker works: an interrupt, and
- * forgets, which come in hundreds (the kernel dropping the inodes a
+ * Handled in the loop even while the worker works: an interrupt, a
+ * release (it only counts the file's writers: the kernel sends it once
+ * the file's writes are answered), and forgets, which come in hundreds (the kernel dropping the inodes a
  * listing handed it) and mostly only drop counts.  The last forget of a
  * file without a name deletes it: loop_may_wait() tells the handler to
  * leave that to another thread.
@@ -246,7 +247,7 @@ static int slow(const char *buf, size_t size, uint32_t opcode)
 static int quick(uint32_t opcode)
 {
 	return opcode == FUSE_INTERRUPT || opcode == FUSE_FORGET ||
-	       opcode == FUSE_BATCH_FORGET;
+	       opcode == FUSE_BATCH_FORGET || opcode == FUSE_RELEASE;
 }
 
 /* A question that changes nothing, which the last commit may answer. */
@@ -261,6 +262,7 @@ static int asks(uint32_t opcode)
 	case FUSE_GETXATTR:
 	case FUSE_LISTXATTR:
 	case FUSE_READ:
+	case FUSE_OPEN:
 		return 1;
 	}
 	return 0;

@@ -10,8 +10,8 @@
  * something goes to the queue behind it, in order.
  *
  * Meanwhile the loop answers the questions that change nothing (LOOKUP,
- * GETATTR, READLINK, READDIR, READDIRPLUS, GETXATTR, LISTXATTR, and READ
- * unless it updates atime) itself,
+ * GETATTR, READLINK, READDIR, READDIRPLUS, GETXATTR, LISTXATTR, OPEN, and
+ * READ unless it updates atime) itself,
  * from the last commit, through a second, read-only connection: the
  * handler sees loop_snapshot() set, reads there, and keeps the answer only
  * if the open batch has not touched what it depends on (db_snap_clean()).
