@@ -58,6 +58,12 @@
 /* The caller's supplementary groups looked at (the rest are not). */
 #define FS_GROUPS_MAX 64
 
+/* Background requests (writeback, readahead) the kernel keeps in flight. */
+#define FS_MAX_BACKGROUND 32
+
+/* The page cache of the read-only connection (loop.h), in MiB. */
+#define FS_SNAP_CACHE_MIB 2
+
 /* The least a directory entry takes in a reply: struct fuse_dirent. */
 #define FS_DIRENT_MIN 24
 
@@ -393,6 +399,17 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		fs->writeback = 1;
 	}
 
+	/*
+	 * Readahead goes to the kernel's background queue with the writes
+	 * it writes back, which the worker handles one at a time: with the
+	 * kernel's 12 slots a reader beside a writer waited up to 400 ms
+	 * for one.  32 let its reads through (docs/performance.md); each
+	 * write in flight holds a buffer of up to 1 MiB here.
+	 */
+	if (!fs->cfg.readonly) {
+		conn->max_background = FS_MAX_BACKGROUND;
+		conn->congestion_threshold = FS_MAX_BACKGROUND * 3 / 4;
+	}
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
 	if (!fs->cfg.readonly) {
@@ -1220,6 +1237,8 @@ int fs_loop(struct fs *fs, struct fuse_session *se)
 				 "sqlitefs: %s: no second connection (%s): "
 				 "lookups will wait for writes\n",
 				 db_filename(fs->db), err);
+		else
+			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
 		l = loop_new(se, fs->db, fs->snap != NULL);
 	}
 	if (!l)

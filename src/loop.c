@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* The worker's queue holds at most this many requests (and buffers). */
-#define LOOP_QUEUE_MAX 64
+#define LOOP_QUEUE_MAX 128
 
 /* Buffers kept for reuse (each of the session's buffer size, ~1 MiB). */
 #define LOOP_SPARES 4
