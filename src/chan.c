@@ -23,8 +23,6 @@ struct chan {
 	uint64_t init_unique; /* the INIT request, until it is answered */
 	int offered;	      /* the kernel offered FUSE_HANDLE_KILLPRIV_V2 */
 	int killpriv;	      /* accepted: this daemon drops privileges */
-	int kill;	      /* the request being handled (WRITE, SETATTR)
-			       * asks to drop set-ID bits */
 	int64_t spin_ns;      /* poll this long for the next request, 0:
 			       * always sleep */
 	int quick;	      /* requests in a row that came within
@@ -54,9 +52,49 @@ int chan_killpriv(const struct chan *ch)
 	return ch->killpriv;
 }
 
+/*
+ * The request this thread handles (WRITE, SETATTR) asks to drop set-ID
+ * bits: set by chan_read() in the thread that read it, by chan_handle()
+ * in another.
+ */
+static _Thread_local int kill_flag;
+
 int chan_kill_suidgid(const struct chan *ch)
 {
-	return ch->kill;
+	(void) ch;
+	return kill_flag;
+}
+
+/* The kill flag of request buf of n bytes (WRITE, SETATTR), else 0. */
+static int request_kill(const void *buf, size_t n)
+{
+	struct fuse_in_header h;
+	const char *arg = (const char *) buf + sizeof(h);
+	size_t argsz;
+	uint32_t flags;
+
+	if (n < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	argsz = n - sizeof(h);
+	if (h.opcode == FUSE_WRITE && argsz >= sizeof(struct fuse_write_in)) {
+		memcpy(&flags,
+		       arg + offsetof(struct fuse_write_in, write_flags),
+		       sizeof(flags));
+		return !!(flags & FUSE_WRITE_KILL_SUIDGID);
+	}
+	if (h.opcode == FUSE_SETATTR &&
+	    argsz >= sizeof(struct fuse_setattr_in)) {
+		memcpy(&flags, arg + offsetof(struct fuse_setattr_in, valid),
+		       sizeof(flags));
+		return !!(flags & FATTR_KILL_SUIDGID);
+	}
+	return 0;
+}
+
+void chan_handle(const void *buf, size_t n)
+{
+	kill_flag = request_kill(buf, n);
 }
 
 static int64_t mono_ns(void)
@@ -144,36 +182,18 @@ ssize_t chan_read(struct chan *ch, int fd, void *buf, size_t len)
 	size_t argsz;
 	uint32_t flags;
 
-	ch->kill = 0;
+	kill_flag = 0;
 	if (n < (ssize_t) sizeof(h))
 		return n;
+	chan_handle(buf, (size_t) n);
 	memcpy(&h, buf, sizeof(h));
 	argsz = (size_t) n - sizeof(h);
-	switch (h.opcode) {
-	case FUSE_INIT:
-		if (argsz <
-		    offsetof(struct fuse_init_in, flags) + sizeof(flags))
-			break;
+	if (h.opcode == FUSE_INIT &&
+	    argsz >= offsetof(struct fuse_init_in, flags) + sizeof(flags)) {
 		memcpy(&flags, arg + offsetof(struct fuse_init_in, flags),
 		       sizeof(flags));
 		ch->init_unique = h.unique;
 		ch->offered = !!(flags & FUSE_HANDLE_KILLPRIV_V2);
-		break;
-	case FUSE_WRITE:
-		if (argsz < sizeof(struct fuse_write_in))
-			break;
-		memcpy(&flags,
-		       arg + offsetof(struct fuse_write_in, write_flags),
-		       sizeof(flags));
-		ch->kill = !!(flags & FUSE_WRITE_KILL_SUIDGID);
-		break;
-	case FUSE_SETATTR:
-		if (argsz < sizeof(struct fuse_setattr_in))
-			break;
-		memcpy(&flags, arg + offsetof(struct fuse_setattr_in, valid),
-		       sizeof(flags));
-		ch->kill = !!(flags & FATTR_KILL_SUIDGID);
-		break;
 	}
 	return n;
 }

@@ -8,8 +8,9 @@
  * first write, and stops asking for security.capability before every
  * write(2): one round trip per write saved.  libfuse 3.14 neither accepts
  * that flag nor passes on the requests' kill flags, so this module amends
- * the INIT reply and keeps the flags of the request being handled.  The
- * session loop must be single-threaded (it is: see main.c).
+ * the INIT reply and keeps the flags of the request being handled, per
+ * thread.  One thread reads (fs_loop()); a request it hands to another
+ * goes through chan_handle() there.
  *
  * It also decides how the daemon waits for the next request.  A read(2)
  * that sleeps costs a context switch here and, worse, a wake-up (an
@@ -81,10 +82,15 @@ ssize_t chan_writev(struct chan *ch, int fd, struct iovec *iov, int count);
 int chan_killpriv(const struct chan *ch);
 
 /*
- * Whether the request read last carries the kernel's flag asking that
- * set-ID bits be dropped: a WRITE's FUSE_WRITE_KILL_SUIDGID or a SETATTR's
- * FATTR_KILL_SUIDGID (what each means: fs_ops.c).  0 for other requests.
+ * Whether the request this thread handles carries the kernel's flag asking
+ * that set-ID bits be dropped: a WRITE's FUSE_WRITE_KILL_SUIDGID or a
+ * SETATTR's FATTR_KILL_SUIDGID (what each means: fs_ops.c).  0 for other
+ * requests.  The request is the one this thread read last, or the one
+ * given to chan_handle().
  */
 int chan_kill_suidgid(const struct chan *ch);
+
+/* This thread handles request buf of n bytes, read by another one. */
+void chan_handle(const void *buf, size_t n);
 
 #endif

@@ -20,6 +20,7 @@
  * caches to be dropped (batch_lost()).
  */
 #include "db_impl.h"
+#include "lookup.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -204,6 +205,104 @@ int stmts_prepare(struct db *db)
 	return SQLITE_OK;
 }
 
+/* --- what a reader of the last commit may answer ------------------------ */
+
+/* Adds ino to set t; 0, or -1 when t is full. */
+static int touch(struct lookup *t, int64_t ino)
+{
+	if (lookup_count(t, (uint64_t) ino))
+		return 0;
+	if (lookup_size(t) >= DB_TOUCHED_MAX ||
+	    lookup_add(t, (uint64_t) ino, 1) < 0)
+		return -1;
+	return 0;
+}
+
+void touched(struct db *db, int64_t ino)
+{
+	pthread_mutex_lock(&db->snap_lock);
+	if (!db->touched_all && touch(db->touched, ino) < 0)
+		db->touched_all = 1;
+	pthread_mutex_unlock(&db->snap_lock);
+}
+
+void touched_atime(struct db *db, int64_t ino)
+{
+	pthread_mutex_lock(&db->snap_lock);
+	if (!db->touched_all && touch(db->atimes, ino) < 0)
+		db->touched_all = 1;
+	pthread_mutex_unlock(&db->snap_lock);
+}
+
+/* Empties set *t; NULL when out of memory. */
+static void clear(struct lookup **t)
+{
+	if (*t && lookup_size(*t) == 0)
+		return;
+	lookup_free(*t);
+	*t = lookup_new();
+}
+
+/*
+ * The batch is committed or lost: the last commit is again the whole
+ * truth.  After SQLite's commit, so that a reader that began before it and
+ * checks before this still finds the batch's inodes touched.
+ */
+static void snap_reset(struct db *db)
+{
+	pthread_mutex_lock(&db->snap_lock);
+	db->snap_gen++;
+	clear(&db->touched);
+	clear(&db->atimes);
+	db->touched_all = !db->touched || !db->atimes;
+	pthread_mutex_unlock(&db->snap_lock);
+}
+
+uint64_t db_snap_gen(struct db *db)
+{
+	uint64_t gen;
+
+	pthread_mutex_lock(&db->snap_lock);
+	gen = db->snap_gen;
+	pthread_mutex_unlock(&db->snap_lock);
+	return gen;
+}
+
+int db_snap_clean(struct db *db, uint64_t gen, const uint64_t *ino, size_t n)
+{
+	int clean;
+	size_t i;
+
+	pthread_mutex_lock(&db->snap_lock);
+	clean = gen == db->snap_gen && !db->touched_all;
+	for (i = 0; clean && i < n; i++)
+		clean = lookup_count(db->touched, ino[i]) == 0 &&
+			lookup_count(db->atimes, ino[i]) == 0;
+	pthread_mutex_unlock(&db->snap_lock);
+	return clean;
+}
+
+int db_snap_clean_data(struct db *db, uint64_t gen, uint64_t ino,
+		       int *atime_set)
+{
+	int clean;
+
+	pthread_mutex_lock(&db->snap_lock);
+	clean = gen == db->snap_gen && !db->touched_all &&
+		lookup_count(db->touched, ino) == 0;
+	*atime_set = lookup_count(db->atimes, ino) != 0;
+	pthread_mutex_unlock(&db->snap_lock);
+	return clean;
+}
+
+int db_busy(struct db *db)
+{
+	if (pthread_mutex_trylock(&db->lock) != 0)
+		return 1;
+	pthread_mutex_unlock(&db->lock);
+	return 0;
+}
+
 /* --- transactions ------------------------------------------------------ */
 
 /*
@@ -287,6 +386,7 @@ static void batch_lost(struct db *db, int err)
 	db->nnames = 0;
 	db->names_all = 1;
 	jr_batch_lost(db);
+	snap_reset(db);
 	if (db->on_lost)
 		db->on_lost(db->on_lost_ctx);
 }
@@ -424,6 +524,7 @@ static int commit_locked(struct db *db, int again)
 		if (rc == 0) {
 			names_committed(db);
 			jr_committed(db);
+			snap_reset(db);
 		}
 	}
 out_again:
@@ -481,6 +582,9 @@ int db_close(struct db *db)
 		       sqlite3_errmsg(db->conn));
 	pthread_mutex_unlock(&db->lock);
 	pthread_mutex_destroy(&db->lock);
+	pthread_mutex_destroy(&db->snap_lock);
+	lookup_free(db->touched);
+	lookup_free(db->atimes);
 	db_names_free(db->names);
 	db_names_free(db->lost_names);
 	free(db->scratch);
@@ -501,12 +605,7 @@ const char *db_filename(struct db *db)
 
 uint64_t db_lost(struct db *db)
 {
-	uint64_t lost;
-
-	pthread_mutex_lock(&db->lock);
-	lost = db->batches_lost;
-	pthread_mutex_unlock(&db->lock);
-	return lost;
+	return atomic_load(&db->batches_lost);
 }
 
 struct db_name *db_take_lost_names(struct db *db, int *all)

@@ -135,6 +135,29 @@ void db_names_free(struct db_name *names);
  */
 void db_on_lost(struct db *db, void (*fn)(void *ctx), void *ctx);
 
+/*
+ * Answers from the last commit.  A second connection, opened read-only
+ * (DB_OPEN_READONLY) on the same file, reads the last commit; it answers
+ * a question exactly when the open batch has not changed any inode the
+ * answer depends on.  The reader takes db_snap_gen(db) before it reads,
+ * then db_snap_clean(db, gen, inodes...) says whether its answer holds:
+ * 1 if no commit or loss came between and the batch has not touched any
+ * of the inodes (a directory counts as touched when a name in it
+ * changed), 0 otherwise (ask db itself).  Neither waits for the lock.
+ */
+uint64_t db_snap_gen(struct db *db);
+int db_snap_clean(struct db *db, uint64_t gen, const uint64_t *ino, size_t n);
+
+/*
+ * db_snap_clean() of the data and attributes of ino but its atime, which
+ * a read may have changed in the batch: then *atime_set is 1.
+ */
+int db_snap_clean_data(struct db *db, uint64_t gen, uint64_t ino,
+		       int *atime_set);
+
+/* 1 if another thread holds the database lock (a hint: it may be gone). */
+int db_busy(struct db *db);
+
 /* Who performs a call: owner of new inodes, and their groups. */
 struct db_cred {
 	uid_t uid;

@@ -162,6 +162,7 @@ static int block_store(struct db *db, struct inode *in, int64_t b,
 	}
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, b);
+	touched(db, in->ino);
 	rc = run(db, s);
 	if (rc == 0) {
 		in->stored += (int64_t) len - old;
@@ -190,6 +191,7 @@ static int blocks_delete(struct db *db, struct inode *in, int64_t first,
 	if (rc < 0 || freed == 0)
 		return rc;
 	s = stmt(db, S_BLOCKS_DELETE);
+	touched(db, in->ino);
 	sqlite3_bind_int64(s, 1, in->ino);
 	sqlite3_bind_int64(s, 2, first);
 	sqlite3_bind_int64(s, 3, end);
@@ -295,6 +297,7 @@ static int data_write(struct db *db, struct inode *in, int64_t off,
 		if (old < 0) {
 			rc = old;
 		} else if (old > 0 && old <= bs && boff + n <= (size_t) old) {
+			touched(db, in->ino);
 			rc = blob_write(db, rowid, src, n, boff);
 		} else if (n == (size_t) bs) {
 			rc = block_store(db, in, b, src, n, old);
@@ -349,7 +352,7 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 
 		if (r == 0) {
 			in.atime = access_time(&in, now);
-			r = inode_put(db, &in);
+			r = inode_put_atime(db, &in);
 		}
 		op_end(db, r);
 	}
@@ -387,6 +390,7 @@ static int write_in_place(struct db *db, const struct inode *in, int64_t off,
 	len = block_find(db, in->ino, off / bs, &rowid);
 	if (len <= 0 || len > bs || boff + size > (size_t) len)
 		return len < 0 ? len : 0;
+	touched(db, in->ino);
 	rc = blob_write(db, rowid, buf, size, boff);
 	blob_close(db);
 	return rc < 0 ? rc : 1;

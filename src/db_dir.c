@@ -50,17 +50,23 @@ static int dentry_new(struct db *db, int64_t parent, const char *name,
 {
 	sqlite3_stmt *s = stmt(db, S_DENTRY_NEW);
 
+	touched(db, parent);
+	touched(db, ino);
 	sqlite3_bind_int64(s, 1, parent);
 	bind_name(s, 2, name);
 	sqlite3_bind_int64(s, 3, ino);
 	return run(db, s);
 }
 
-static int dentry_by_id(struct db *db, enum stmt_id id, int64_t dentry,
-			int64_t arg)
+/* Deletes dentry, of a name in dir, or points it to inode arg. */
+static int dentry_by_id(struct db *db, enum stmt_id id, int64_t dir,
+			int64_t dentry, int64_t arg)
 {
 	sqlite3_stmt *s = stmt(db, id);
 
+	touched(db, dir);
+	if (arg)
+		touched(db, arg);
 	sqlite3_bind_int64(s, 1, dentry);
 	if (id == S_DENTRY_SETINO)
 		sqlite3_bind_int64(s, 2, arg);
@@ -309,7 +315,7 @@ static int unlink_locked(struct db *db, int64_t parent, const char *name,
 	}
 	rc = jr_removed(db, ino, in.mode, parent, name);
 	if (rc == 0)
-		rc = dentry_by_id(db, S_DENTRY_DELETE, id, 0);
+		rc = dentry_by_id(db, S_DENTRY_DELETE, parent, id, 0);
 	if (rc == 0)
 		rc = unlink_inode(db, parent, ino, now, gone);
 	if (rc == 0 && !rmdir)
@@ -400,9 +406,11 @@ static int rename_exchange(struct db *db, struct rename_side *a,
 		rc = jr_renamed(db, b->ino, b->in.mode, b->parent, bname,
 				a->parent, aname);
 	if (rc == 0)
-		rc = dentry_by_id(db, S_DENTRY_SETINO, a->id, b->ino);
+		rc = dentry_by_id(db, S_DENTRY_SETINO, a->parent, a->id,
+				  b->ino);
 	if (rc == 0)
-		rc = dentry_by_id(db, S_DENTRY_SETINO, b->id, a->ino);
+		rc = dentry_by_id(db, S_DENTRY_SETINO, b->parent, b->id,
+				  a->ino);
 	if (rc == 0)
 		rc = inode_touch(db, a->ino, 0, 0, now);
 	if (rc == 0)
@@ -439,7 +447,7 @@ static int rename_replace(struct db *db, const struct rename_side *src,
 	}
 	rc = jr_removed(db, dst->ino, dst->in.mode, dst->parent, dst->name);
 	if (rc == 0)
-		rc = dentry_by_id(db, S_DENTRY_DELETE, dst->id, 0);
+		rc = dentry_by_id(db, S_DENTRY_DELETE, dst->parent, dst->id, 0);
 	if (rc == 0)
 		rc = unlink_inode(db, dst->parent, dst->ino, now, gone);
 	if (rc < 0)
@@ -476,6 +484,9 @@ static int rename_locked(struct db *db, struct rename_side *src,
 			dst->parent, newname);
 	if (rc < 0)
 		return rc;
+	touched(db, src->parent);
+	touched(db, dst->parent);
+	touched(db, src->ino); /* its ".." */
 	sqlite3_bind_int64(s, 1, src->id);
 	sqlite3_bind_int64(s, 2, dst->parent);
 	bind_name(s, 3, newname);

@@ -92,6 +92,8 @@ enum stmt_id {
 	S_COUNT
 };
 
+struct lookup;
+
 struct db {
 	pthread_mutex_t lock; /* serialises every use of what follows */
 	sqlite3 *conn;
@@ -112,7 +114,9 @@ struct db {
 			      * op_begin_no_savepoint()) */
 	sqlite3_blob *blob;  /* a data row's bytes, open within one call */
 	int blob_write;	     /* ... for writing */
-	uint64_t batches_lost; /* batches SQLite rolled back on its own */
+	/* batches SQLite rolled back on its own; db_lost() reads it without
+	 * the lock */
+	_Atomic uint64_t batches_lost;
 	int loss_errno;	       /* -errno of the last such loss */
 	struct db_name *names; /* changed by the batch (DB_NAMES_MAX) */
 	unsigned nnames;
@@ -125,7 +129,23 @@ struct db {
 	/* some xattr name may start with "security.": raised, never
 	 * lowered, while open (db_xattr.c); read without the lock */
 	atomic_int has_security;
+	/*
+	 * What a reader on a connection of its own may answer (db_snap_*):
+	 * the inodes the batch changed (their rows, names in them, data,
+	 * xattrs) since the last commit, all of them when touched_all,
+	 * those whose atime alone a read changed, and the generation,
+	 * raised at each commit or loss, when the sets empty.  Guarded by
+	 * snap_lock, taken inside lock.
+	 */
+	pthread_mutex_t snap_lock;
+	struct lookup *touched;
+	struct lookup *atimes; /* ... whose atime alone changed (a read) */
+	int touched_all;
+	uint64_t snap_gen;
 };
+
+/* The most inodes db_snap_clean() tells apart in one batch. */
+#define DB_TOUCHED_MAX 65536
 
 /* The most names a batch remembers for db_take_lost_names(). */
 #define DB_NAMES_MAX 65536
@@ -191,6 +211,15 @@ static inline int bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t size)
 	return sqlite3_bind_blob64(s, i, p, size, SQLITE_STATIC);
 }
 
+/*
+ * Notes that the batch changed ino: its row, its data or xattrs, or (for
+ * a directory) the names in it.  Before the operation's reply.
+ */
+void touched(struct db *db, int64_t ino);
+
+/* Notes that a read changed the atime of ino, and nothing else. */
+void touched_atime(struct db *db, int64_t ino);
+
 /* Runs a one-value query (a count or pragma); -errno or the value. */
 int64_t query_int(struct db *db, enum stmt_id id);
 
@@ -235,6 +264,9 @@ int inode_get(struct db *db, int64_t ino, struct inode *in);
 
 /* Stores every mutable field of in. */
 int inode_put(struct db *db, const struct inode *in);
+
+/* inode_put() of an inode whose atime alone changed (touched_atime()). */
+int inode_put_atime(struct db *db, const struct inode *in);
 
 /*
  * Stores new inode in (its times all in->ctime) under the next inode

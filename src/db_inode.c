@@ -168,8 +168,7 @@ int inode_get(struct db *db, int64_t ino, struct inode *in)
 	return rc;
 }
 
-/* Stores every mutable field of in. */
-int inode_put(struct db *db, const struct inode *in)
+static int inode_store(struct db *db, const struct inode *in)
 {
 	sqlite3_stmt *s = stmt(db, S_INODE_PUT);
 
@@ -185,6 +184,19 @@ int inode_put(struct db *db, const struct inode *in)
 	sqlite3_bind_int64(s, 10, in->mtime);
 	sqlite3_bind_int64(s, 11, in->ctime);
 	return run(db, s);
+}
+
+/* Stores every mutable field of in. */
+int inode_put(struct db *db, const struct inode *in)
+{
+	touched(db, in->ino);
+	return inode_store(db, in);
+}
+
+int inode_put_atime(struct db *db, const struct inode *in)
+{
+	touched_atime(db, in->ino);
+	return inode_store(db, in);
 }
 
 /*
@@ -207,6 +219,7 @@ int inode_new(struct db *db, struct inode *in, const char *target)
 	else
 		sqlite3_bind_null(s, 8);
 	in->ino = db->next_ino++;
+	touched(db, in->ino);
 	sqlite3_bind_int64(s, 9, in->ino);
 	return run(db, s);
 }
@@ -285,6 +298,7 @@ int kill_priv(struct db *db, struct inode *in, unsigned kill)
 	if (!(kill & DB_KILL_CAPS) || !db->has_caps || !S_ISREG(in->mode))
 		return in->mode != mode;
 	s = stmt(db, S_XATTR_DELETE);
+	touched(db, in->ino);
 	sqlite3_bind_int64(s, 1, in->ino);
 	bind_name(s, 2, "security.capability");
 	rc = run(db, s);
@@ -464,6 +478,7 @@ int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime)
 	if (rc < 0)
 		return rc;
 	s = stmt(db, S_CRTIME_SET);
+	touched(db, (int64_t) ino);
 	sqlite3_bind_int64(s, 1, (int64_t) ino);
 	sqlite3_bind_int64(s, 2, ts_to_ns(crtime));
 	rc = run(db, s);
@@ -486,6 +501,7 @@ int db_forget(struct db *db, ino_t ino)
 	if (rc < 0)
 		return rc == -EROFS ? 0 : rc;
 	s = stmt(db, S_INODE_DELETE);
+	touched(db, (int64_t) ino);
 	sqlite3_bind_int64(s, 1, (int64_t) ino);
 	rc = run(db, s);
 	return (int) op_end(db, rc);
@@ -498,6 +514,9 @@ int db_purge_orphans(struct db *db)
 	rc = op_begin_no_savepoint(db);
 	if (rc < 0)
 		return rc == -EROFS ? 0 : rc;
+	pthread_mutex_lock(&db->snap_lock);
+	db->touched_all = 1;
+	pthread_mutex_unlock(&db->snap_lock);
 	rc = run(db, stmt(db, S_ORPHANS_DELETE));
 	if (rc == 0)
 		rc = sqlite3_changes(db->conn);

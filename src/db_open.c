@@ -12,6 +12,7 @@
  */
 #include "db_impl.h"
 #include "db_sqlite.h"
+#include "lookup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -452,6 +453,10 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	if (!db)
 		return -ENOMEM;
 	pthread_mutex_init(&db->lock, NULL);
+	pthread_mutex_init(&db->snap_lock, NULL);
+	db->touched = lookup_new();
+	db->atimes = lookup_new();
+	db->touched_all = !db->touched || !db->atimes;
 	db->readonly = !!(flags & DB_OPEN_READONLY);
 	db->names_all = db->lost_names_all = 1;
 	/* until the open proves none: a check, a read-only database

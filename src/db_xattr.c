@@ -72,6 +72,7 @@ static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 		s = stmt(db, S_XATTR_UPDATE);
 	else
 		s = stmt(db, S_XATTR_UPSERT);
+	touched(db, ino);
 	sqlite3_bind_int64(s, 1, ino);
 	bind_name(s, 2, name);
 	bind_bytes(s, 3, value, size);
@@ -205,6 +206,7 @@ static int removexattr_locked(struct db *db, int64_t ino, const char *name)
 
 	if (rc < 0)
 		return rc;
+	touched(db, ino);
 	sqlite3_bind_int64(s, 1, ino);
 	bind_name(s, 2, name);
 	rc = run(db, s);

@@ -44,6 +44,7 @@
 
 #include "journal.h"
 #include "lookup.h"
+#include "loop.h"
 
 /* How long fs_drain() serves requests, at most. */
 #define FS_DRAIN_SECONDS 10
@@ -57,11 +58,18 @@
 /* The caller's supplementary groups looked at (the rest are not). */
 #define FS_GROUPS_MAX 64
 
+/* Background requests (writeback, readahead) the kernel keeps in flight. */
+#define FS_MAX_BACKGROUND 32
+
+/* The page cache of the read-only connection (loop.h), in MiB. */
+#define FS_SNAP_CACHE_MIB 2
+
 /* The least a directory entry takes in a reply: struct fuse_dirent. */
 #define FS_DIRENT_MIN 24
 
 struct fs {
 	struct db *db;
+	struct db *snap; /* read-only: the last commit (loop.h), or NULL */
 	struct fuse_session *se; /* for notifications to the kernel */
 	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
@@ -71,11 +79,14 @@ struct fs {
 	pthread_mutex_t lock;  /* guards refs, doomed and writers */
 	struct lookup *refs;   /* kernel lookup count of each inode */
 	struct lookup *doomed; /* inodes with nlink 0, count 1 each */
+	uint64_t *reap;	       /* ... forgotten, for the committer to delete */
+	size_t nreap, reap_max;
 	pthread_t committer;   /* commits the batch every commit_interval */
 	pthread_mutex_t timer; /* guards stopping, with wake */
 	pthread_cond_t wake;
 	int stopping; /* the committer should exit */
 	int lost;     /* a batch was lost: the committer cleans caches */
+	int reaping;  /* fs->reap has inodes for the committer */
 	int committer_running;
 	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
 
@@ -111,6 +122,57 @@ static int ref(struct fs *fs, fuse_ino_t ino)
 }
 
 /*
+ * Has the committer delete doomed inode ino, forgotten in the loop while
+ * the database lock is held elsewhere: 0, or -1 if it cannot.
+ */
+static int reap_later(struct fs *fs, fuse_ino_t ino)
+{
+	int rc = -1;
+
+	if (!fs->committer_running)
+		return -1;
+	pthread_mutex_lock(&fs->lock);
+	if (fs->nreap == fs->reap_max) {
+		size_t max = fs->reap_max ? 2 * fs->reap_max : 64;
+		uint64_t *p = realloc(fs->reap, max * sizeof(*p));
+
+		if (p) {
+			fs->reap = p;
+			fs->reap_max = max;
+		}
+	}
+	if (fs->nreap < fs->reap_max) {
+		fs->reap[fs->nreap++] = ino;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (rc == 0) {
+		pthread_mutex_lock(&fs->timer);
+		fs->reaping = 1;
+		pthread_cond_signal(&fs->wake);
+		pthread_mutex_unlock(&fs->timer);
+	}
+	return rc;
+}
+
+/* Deletes the inodes reap_later() was given; in the committer. */
+static void reap_now(struct fs *fs)
+{
+	uint64_t *reap;
+	size_t i, n;
+
+	pthread_mutex_lock(&fs->lock);
+	reap = fs->reap;
+	n = fs->nreap;
+	fs->reap = NULL;
+	fs->nreap = fs->reap_max = 0;
+	pthread_mutex_unlock(&fs->lock);
+	for (i = 0; i < n; i++)
+		db_forget(fs->db, reap[i]);
+	free(reap);
+}
+
+/*
  * Drops n counts of ino; deletes it if that was the last and it is doomed.
  * The kernel giving back more than it was counted as holding means a count
  * was missed, and an inode may have been deleted while the kernel knew it:
@@ -137,7 +199,7 @@ static void unref(struct fs *fs, fuse_ino_t ino, uint64_t n)
 			 (unsigned long long) ino, (unsigned long long) n);
 		assert(!"a lookup count was missed");
 	}
-	if (drop_rows)
+	if (drop_rows && (loop_may_wait() || reap_later(fs, ino) < 0))
 		db_forget(fs->db, ino);
 }
 
@@ -241,51 +303,55 @@ static void forget_lost(struct fs *fs)
 			 db_filename(fs->db));
 }
 
+/*
+ * Commits every commit_interval seconds; between, cleans up after a lost
+ * batch and deletes the inodes reap_later() hands it.
+ */
 static void *committer(void *arg)
 {
 	struct fs *fs = arg;
 	struct timespec at;
-	int rc, lost;
+	int rc, lost, reap, due;
 
 	pthread_mutex_lock(&fs->timer);
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += fs->cfg.commit_interval;
 	while (!fs->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &at);
-		at.tv_sec += fs->cfg.commit_interval;
-		if (!fs->lost)
-			pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
+		due = 0;
+		if (!fs->lost && !fs->reaping)
+			due = pthread_cond_timedwait(&fs->wake, &fs->timer,
+						     &at) == ETIMEDOUT;
 		if (fs->stopping)
 			break;
 		lost = fs->lost;
-		fs->lost = 0;
+		reap = fs->reaping;
+		fs->lost = fs->reaping = 0;
 		pthread_mutex_unlock(&fs->timer);
 		if (lost && fs->se)
 			forget_lost(fs);
-		rc = db_sync(fs->db); /* 0 at once if nothing is pending */
-		if (rc < 0)
-			fuse_log(FUSE_LOG_ERR, "sqlitefs: %s: commit: %s\n",
-				 db_filename(fs->db), strerror(-rc));
+		if (reap)
+			reap_now(fs);
+		if (due || lost) {
+			rc = db_sync(
+				fs->db); /* at once if nothing is pending */
+			if (rc < 0)
+				fuse_log(FUSE_LOG_ERR,
+					 "sqlitefs: %s: commit: %s\n",
+					 db_filename(fs->db), strerror(-rc));
+		}
 		pthread_mutex_lock(&fs->timer);
+		if (due || lost) {
+			clock_gettime(CLOCK_MONOTONIC, &at);
+			at.tv_sec += fs->cfg.commit_interval;
+		}
 	}
 	pthread_mutex_unlock(&fs->timer);
 	return NULL;
 }
 
-/* Starts a thread with every signal blocked: they are the loop's. */
-static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
 static void start_committer(struct fs *fs)
 {
-	if (spawn(&fs->committer, committer, fs) == 0)
+	if (loop_spawn(&fs->committer, committer, fs) == 0)
 		fs->committer_running = 1;
 	else
 		fuse_log(FUSE_LOG_ERR, "sqlitefs: no commit timer: changes "
@@ -333,10 +399,21 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		fs->writeback = 1;
 	}
 
+	/*
+	 * Readahead goes to the kernel's background queue with the writes
+	 * it writes back, which the worker handles one at a time: with the
+	 * kernel's 12 slots a reader beside a writer waited up to 400 ms
+	 * for one.  32 let its reads through (docs/performance.md); each
+	 * write in flight holds a buffer of up to 1 MiB here.
+	 */
+	if (!fs->cfg.readonly) {
+		conn->max_background = FS_MAX_BACKGROUND;
+		conn->congestion_threshold = FS_MAX_BACKGROUND * 3 / 4;
+	}
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
 	if (!fs->cfg.readonly) {
-		if (spawn(&fs->seeker, seeker, fs) == 0)
+		if (loop_spawn(&fs->seeker, seeker, fs) == 0)
 			fs->seeker_running = 1;
 		else
 			fuse_log(FUSE_LOG_ERR,
@@ -458,6 +535,21 @@ static void inval_attr(struct fs *fs, fuse_ino_t ino)
 
 /* --- names and attributes ---------------------------------------------- */
 
+/*
+ * With loop_snapshot(): whether an answer read from fs->snap after
+ * db_snap_gen() gave gen holds, rc being its error (ok_err is an answer
+ * too) and ino[0..n-1] the inodes it depends on.  If not, req is deferred
+ * and 0 returned.
+ */
+static int snap_holds(struct fs *fs, fuse_req_t req, uint64_t gen, int rc,
+		      int ok_err, const uint64_t *ino, size_t n)
+{
+	if ((rc >= 0 || rc == ok_err) && db_snap_clean(fs->db, gen, ino, n))
+		return 1;
+	loop_defer(req);
+	return 0;
+}
+
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs *fs = fs_of(req);
@@ -465,7 +557,18 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct stat st;
 	int rc;
 
-	rc = db_lookup(fs->db, parent, name, &st);
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep[2] = {parent, parent};
+
+		rc = db_lookup(fs->snap, parent, name, &st);
+		if (rc == 0)
+			dep[1] = st.st_ino;
+		if (!snap_holds(fs, req, gen, rc, -ENOENT, dep, 2))
+			return;
+	} else {
+		rc = db_lookup(fs->db, parent, name, &st);
+	}
 	if (rc == -ENOENT && fs->cfg.timeout > 0) {
 		/* a negative entry: the kernel remembers the name is absent */
 		memset(&e, 0, sizeof(e));
@@ -514,10 +617,20 @@ static int open_err(struct fs *fs, struct fuse_file_info *fi, int err)
 static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	struct fs *fs = fs_of(req);
 	struct stat st;
 	int rc;
 
-	rc = db_getattr(fs_of(req)->db, ino, &st);
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep = ino;
+
+		rc = db_getattr(fs->snap, ino, &st);
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return;
+	} else {
+		rc = db_getattr(fs->db, ino, &st);
+	}
 	if (rc < 0)
 		fuse_reply_err(req, open_err(fs_of(req), fi, -rc));
 	else
@@ -618,10 +731,20 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
+	struct fs *fs = fs_of(req);
 	char buf[PATH_MAX + 1];
 	int rc;
 
-	rc = db_readlink(fs_of(req)->db, ino, buf, sizeof(buf));
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db);
+		uint64_t dep = ino;
+
+		rc = db_readlink(fs->snap, ino, buf, sizeof(buf));
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return;
+	} else {
+		rc = db_readlink(fs->db, ino, buf, sizeof(buf));
+	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -801,6 +924,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	struct stat st;
+	int due;
 
 	/*
 	 * The kernel's page cache stays valid, since every change passes
@@ -811,14 +935,49 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = db_lost(fs->db); /* for fs_fsync(): losses after this open */
 	if (fi->fh) /* a lost batch: the page cache may hold what was lost */
 		fi->keep_cache = 0;
-	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly &&
-	    db_getattr(fs->db, ino, &st) == 0 &&
-	    db_atime_due(&st, fs->cfg.atime))
-		fi->keep_cache = 0;
+	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly) {
+		if (loop_snapshot()) {
+			uint64_t gen = db_snap_gen(fs->db), dep = ino;
+			int rc = db_getattr(fs->snap, ino, &st);
+
+			if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+				return;
+			due = db_atime_due(&st, fs->cfg.atime);
+		} else {
+			due = db_getattr(fs->db, ino, &st) == 0 &&
+			      db_atime_due(&st, fs->cfg.atime);
+		}
+		if (due)
+			fi->keep_cache = 0;
+	}
 	if (writer_open(fs, ino, fi) < 0)
 		fuse_reply_err(req, ENOMEM);
 	else if (fuse_reply_open(req, fi) != 0)
 		writer_close(fs, ino, fi);
+}
+
+/*
+ * fs_read() from the last commit, in the loop: 1 with *n set, or 0 when
+ * req was deferred: the file changed in the batch, or the read is due to
+ * update atime, a change, unless an earlier read of the batch did (with
+ * relatime the next is due only after the batch's commit anyway).
+ */
+static int read_snap(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
+		     size_t size, char *buf, enum db_atime atime, ssize_t *n)
+{
+	uint64_t gen = db_snap_gen(fs->db);
+	struct stat st;
+	int rc = db_getattr(fs->snap, ino, &st), due = 0, set = 0;
+
+	if (rc == 0)
+		due = db_atime_due(&st, atime);
+	*n = rc < 0 ? rc
+		    : db_read(fs->snap, ino, off, size, buf, DB_ATIME_NOATIME);
+	if (*n >= 0 && db_snap_clean_data(fs->db, gen, ino, &set) &&
+	    (!due || (set && atime == DB_ATIME_RELATIME)))
+		return 1;
+	loop_defer(req);
+	return 0;
 }
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -837,11 +996,17 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * of it, through the writer's file: that read is no access */
 	if ((fi->flags & O_ACCMODE) == O_WRONLY)
 		atime = DB_ATIME_NOATIME;
-	n = db_read(fs->db, ino, off, size, buf, atime);
+	if (loop_snapshot()) {
+		if (!read_snap(fs, req, ino, off, size, buf, atime, &n))
+			goto out_free;
+	} else {
+		n = db_read(fs->db, ino, off, size, buf, atime);
+	}
 	if (n < 0)
 		fuse_reply_err(req, open_err(fs, fi, (int) -n));
 	else
 		fuse_reply_buf(req, buf, (size_t) n);
+out_free:
 	free(buf);
 }
 
@@ -1058,6 +1223,34 @@ static unsigned seeks_pending(struct fs *fs)
 	return n;
 }
 
+int fs_loop(struct fs *fs, struct fuse_session *se)
+{
+	struct loop *l = NULL;
+	char err[256];
+	int rc;
+
+	if (fs->db && !fs->cfg.readonly) {
+		rc = db_open(db_filename(fs->db), DB_OPEN_READONLY, &fs->snap,
+			     err, sizeof(err));
+		if (rc < 0)
+			fuse_log(FUSE_LOG_WARNING,
+				 "sqlitefs: %s: no second connection (%s): "
+				 "lookups will wait for writes\n",
+				 db_filename(fs->db), err);
+		else
+			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
+		l = loop_new(se, fs->db, fs->snap != NULL);
+	}
+	if (!l)
+		rc = fuse_session_loop(se);
+	else
+		rc = loop_run(l);
+	loop_free(l);
+	db_close(fs->snap);
+	fs->snap = NULL;
+	return rc;
+}
+
 void fs_drain(struct fs *fs, struct fuse_session *se)
 {
 	struct pollfd p = {.fd = fuse_session_fd(se), .events = POLLIN};
@@ -1163,6 +1356,7 @@ struct dirbuf {
 	char *buf;
 	size_t size, used;
 	int plus;	  /* readdirplus: entries carry attributes */
+	int snap;	  /* from the last commit: counted once it holds */
 	fuse_ino_t *refs; /* inodes counted for this reply */
 	size_t nrefs;
 };
@@ -1185,7 +1379,7 @@ static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
 		n = fuse_add_direntry_plus(d->req, d->buf + d->used,
 					   d->size - d->used, name, &e, next);
 		if (n <= d->size - d->used && !dot) {
-			if (ref(d->fs, st->st_ino) < 0)
+			if (!d->snap && ref(d->fs, st->st_ino) < 0)
 				return 1;
 			d->refs[d->nrefs++] = st->st_ino;
 		}
@@ -1196,23 +1390,60 @@ static int dirbuf_add(void *ctx, const char *name, const struct stat *st,
 	return 0;
 }
 
+/*
+ * A listing of dir read from the last commit holds: then its entries are
+ * counted as a readdirplus reply hands them to the kernel.  Else the
+ * request is deferred, or answered ENOMEM, and 0 returned.
+ */
+static int readdir_holds(struct dirbuf *d, uint64_t gen, fuse_ino_t dir, int rc)
+{
+	uint64_t one = dir;
+	size_t i;
+
+	if (!d->plus)
+		return snap_holds(d->fs, d->req, gen, rc, 0, &one, 1);
+	d->refs[d->nrefs] = dir;
+	if (!snap_holds(d->fs, d->req, gen, rc, 0, d->refs, d->nrefs + 1))
+		return 0;
+	for (i = 0; i < d->nrefs; i++) {
+		if (ref(d->fs, d->refs[i]) < 0) {
+			while (i-- > 0)
+				unref(d->fs, d->refs[i], 1);
+			fuse_reply_err(d->req, ENOMEM);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, int plus)
 {
-	struct dirbuf d = {
-		.req = req, .fs = fs_of(req), .size = size, .plus = plus};
+	struct dirbuf d = {.req = req,
+			   .fs = fs_of(req),
+			   .size = size,
+			   .plus = plus,
+			   .snap = loop_snapshot()};
+	uint64_t gen = d.snap ? db_snap_gen(d.fs->db) : 0;
 	size_t i;
 	int rc;
 
 	d.buf = malloc(size ? size : 1);
 	/* no more entries than that fit in size bytes */
+	/* one more: the directory, for snap_holds() */
 	d.refs =
-		plus ? calloc(size / FS_DIRENT_MIN + 1, sizeof(*d.refs)) : NULL;
+		plus ? calloc(size / FS_DIRENT_MIN + 2, sizeof(*d.refs)) : NULL;
 	if (!d.buf || (plus && !d.refs)) {
 		fuse_reply_err(req, ENOMEM);
 		goto out_free;
 	}
-	rc = db_readdir(d.fs->db, ino, off, dirbuf_add, &d);
+	if (d.snap) {
+		rc = db_readdir(d.fs->snap, ino, off, dirbuf_add, &d);
+		if (!readdir_holds(&d, gen, ino, rc))
+			goto out_free;
+	} else {
+		rc = db_readdir(d.fs->db, ino, off, dirbuf_add, &d);
+	}
 	if (rc < 0 && d.used == 0)
 		fuse_reply_err(req, -rc);
 	else if (fuse_reply_buf(req, d.buf, d.used) != 0)
@@ -1324,33 +1555,38 @@ static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf, size_t size)
 		fuse_reply_buf(req, buf, (size_t) n);
 }
 
-static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
+/* getxattr of name, or listxattr when name is NULL. */
+static void xattr_common(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 size_t size)
 {
+	struct fs *fs = fs_of(req);
 	char *buf = size ? malloc(size) : NULL;
+	int snap = loop_snapshot();
+	struct db *db = snap ? fs->snap : fs->db;
+	uint64_t gen = snap ? db_snap_gen(fs->db) : 0, dep = ino;
 	ssize_t n;
 
 	if (size && !buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = db_getxattr(fs_of(req)->db, ino, name, buf, size);
-	reply_xattr(req, n, buf, size);
+	n = name ? db_getxattr(db, ino, name, buf, size)
+		 : db_listxattr(db, ino, buf, size);
+	if (!snap || snap_holds(fs, req, gen, n == -ERANGE ? 0 : (int) n,
+				-ENODATA, &dep, 1))
+		reply_xattr(req, n, buf, size);
 	free(buf);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	xattr_common(req, ino, name, size);
 }
 
 static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char *buf = size ? malloc(size) : NULL;
-	ssize_t n;
-
-	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	n = db_listxattr(fs_of(req)->db, ino, buf, size);
-	reply_xattr(req, n, buf, size);
-	free(buf);
+	xattr_common(req, ino, NULL, size);
 }
 
 static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
@@ -1485,6 +1721,7 @@ void fs_free(struct fs *fs)
 		return;
 	lookup_free(fs->refs);
 	lookup_free(fs->doomed);
+	free(fs->reap);
 	lookup_free(fs->writers);
 	chan_free(fs->chan);
 	free(fs);

@@ -38,6 +38,15 @@ struct fs *fs_new(const struct fs_config *cfg);
 void fs_attach(struct fs *fs, struct db *db, struct fuse_session *se);
 
 /*
+ * The session loop (loop.h): serves until the session exits.  A writable
+ * database gets a worker thread and a read-only connection of its own for
+ * answers from the last commit; without them (out of memory, the
+ * connection cannot open) every request is served in this thread.
+ * Returns what fuse_session_loop() returns.
+ */
+int fs_loop(struct fs *fs, struct fuse_session *se);
+
+/*
  * Call after the session loop returned, before unmounting: when a signal
  * stopped the loop while a helper thread waits for the kernel (a seek
  * waiting for pages to be written back), serves the requests it waits

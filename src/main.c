@@ -374,9 +374,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	if (report >= 0)
 		ready(report);
 
-	/* one thread: every request needs the database lock anyway, and the
-	 * multi-threaded loop's thread churn made an untar 4x slower */
-	rc = fuse_session_loop(se);
+	rc = fs_loop(fs, se);
 	fs_drain(fs, se);
 	/* a terminating signal is a clean stop: the last commit follows */
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
