@@ -310,19 +310,21 @@ static void forget_lost(struct fs *fs)
 static void *committer(void *arg)
 {
 	struct fs *fs = arg;
-	struct timespec at;
+	struct timespec at, now;
 	int rc, lost, reap, due;
 
 	pthread_mutex_lock(&fs->timer);
 	clock_gettime(CLOCK_MONOTONIC, &at);
 	at.tv_sec += fs->cfg.commit_interval;
 	while (!fs->stopping) {
-		due = 0;
 		if (!fs->lost && !fs->reaping)
-			due = pthread_cond_timedwait(&fs->wake, &fs->timer,
-						     &at) == ETIMEDOUT;
+			pthread_cond_timedwait(&fs->wake, &fs->timer, &at);
 		if (fs->stopping)
 			break;
+		/* from the clock: wake-ups to reap must not put it off */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		due = now.tv_sec > at.tv_sec ||
+		      (now.tv_sec == at.tv_sec && now.tv_nsec >= at.tv_nsec);
 		lost = fs->lost;
 		reap = fs->reaping;
 		fs->lost = fs->reaping = 0;
