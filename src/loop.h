@@ -5,20 +5,20 @@
  * worker is idle the loop handles each request itself, in order, as a
  * single-threaded daemon would: no hand-off costs a small request
  * anything.  A request that may wait for the disk (a large WRITE, FSYNC,
- * FSYNCDIR, COPY_FILE_RANGE, FALLOCATE) goes to the worker; from then
- * until the worker's queue is empty again, every request that changes
- * something goes to the queue behind it, in order.
+ * FSYNCDIR, a truncating SETATTR, COPY_FILE_RANGE, FALLOCATE) goes to the
+ * worker; from then until the worker's queue is empty again, every
+ * request that changes something goes to the queue behind it, in order.
  *
  * Meanwhile the loop answers the questions that change nothing (LOOKUP,
  * GETATTR, READLINK, READDIR, READDIRPLUS, GETXATTR, LISTXATTR, OPEN, and
- * READ unless it updates atime) itself,
- * from the last commit, through a second, read-only connection: the
- * handler sees loop_snapshot() set, reads there, and keeps the answer only
- * if the open batch has not touched what it depends on (db_snap_clean()).
- * Otherwise it calls loop_defer(), and the request goes to the worker's
- * queue as the others do.  So a lookup of another directory no longer
- * waits for a write, a commit, a checkpoint or an fsync.  The same holds
- * while another thread (the committer) holds the database lock.
+ * READ unless it updates atime) itself, from the last commit, through a
+ * second, read-only connection: the handler sees loop_snapshot() set,
+ * reads there, and keeps the answer only if the open batch has not
+ * touched what it depends on (db_snap_clean()).  Otherwise it calls
+ * loop_defer(), and the request goes to the worker's queue as the others
+ * do.  So a lookup of another directory no longer waits for a write, a
+ * commit, a checkpoint or an fsync.  The same holds while another thread
+ * (the committer) holds the database lock.
  */
 #ifndef LOOP_H
 #define LOOP_H
