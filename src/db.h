@@ -88,6 +88,12 @@ void db_set_log(void (*fn)(const char *line));
 /* Keeps up to mib MiB of database pages in memory (16 by default). */
 void db_set_cache(struct db *db, unsigned mib);
 
+/*
+ * Reads up to the first mib MiB of the database file through a shared
+ * mapping instead of pread(2) (0: none; SQLite's build sets the largest).
+ */
+void db_set_mmap(struct db *db, unsigned mib);
+
 /* Bytes per data block, as chosen at mkfs. */
 unsigned db_block_size(struct db *db);
 

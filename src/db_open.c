@@ -509,6 +509,17 @@ void db_set_cache(struct db *db, unsigned mib)
 	pthread_mutex_unlock(&db->lock);
 }
 
+void db_set_mmap(struct db *db, unsigned mib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %llu",
+		 (unsigned long long) mib << 20);
+	pthread_mutex_lock(&db->lock);
+	sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->lock);
+}
+
 /* --- views (views.sql) -------------------------------------------------- */
 
 /* FNV-1a of views.sql, in hex: what settings 'views' holds once installed. */

@@ -1239,8 +1239,10 @@ int fs_loop(struct fs *fs, struct fuse_session *se)
 				 "sqlitefs: %s: no second connection (%s): "
 				 "lookups will wait for writes\n",
 				 db_filename(fs->db), err);
-		else
+		else {
 			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
+			db_set_mmap(fs->snap, fs->cfg.mmap_mib);
+		}
 		l = loop_new(se, fs->db, fs->snap != NULL);
 	}
 	if (!l)
