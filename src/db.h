@@ -203,6 +203,7 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
 /* Flags of db_rename(), with the values of renameat2(2). */
 #define DB_RENAME_NOREPLACE (1 << 0)
 #define DB_RENAME_EXCHANGE (1 << 1)
+#define DB_RENAME_WHITEOUT (1 << 2) /* db_rename_as() only */
 
 /*
  * Renames parent/name to newparent/newname as rename(2) and renameat2(2)
@@ -211,6 +212,16 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
  */
 int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 	      const char *newname, unsigned flags, ino_t *victim, int *gone);
+
+/*
+ * db_rename() for a caller cred, which also takes DB_RENAME_WHITEOUT (not
+ * with DB_RENAME_EXCHANGE): the old name then stays, as a whiteout (a
+ * character device 0:0 of mode 0, owned as db_mknod() would own it), in
+ * the same transaction.  overlayfs asks this of its upper directory.
+ */
+int db_rename_as(struct db *db, ino_t parent, const char *name, ino_t newparent,
+		 const char *newname, unsigned flags,
+		 const struct db_cred *cred, ino_t *victim, int *gone);
 
 /*
  * Deletes the rows of inode ino if no name refers to it any more (nlink 0);

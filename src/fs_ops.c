@@ -853,12 +853,14 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
 	struct fs *fs = fs_of(req);
 	ino_t victim;
 	int gone, rc;
 
-	rc = db_rename(fs->db, parent, name, newparent, newname, flags, &victim,
-		       &gone);
+	rc = db_rename_as(fs->db, parent, name, newparent, newname, flags,
+			  &cred, &victim, &gone);
 	if (rc == 0 && gone)
 		doom(fs, victim);
 	fuse_reply_err(req, -rc);

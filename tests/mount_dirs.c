@@ -489,6 +489,79 @@ START_TEST(rename_exchange)
 }
 END_TEST
 
+/* The whiteout left at the old name: a character device 0:0, mode 0. */
+static void expect_whiteout(const char *path)
+{
+	struct stat st = lst(path);
+
+	ck_assert_msg(S_ISCHR(st.st_mode), "%s: mode %o", path, st.st_mode);
+	ck_assert_uint_eq(st.st_mode & 07777, 0);
+	ck_assert_uint_eq(st.st_rdev, 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	ck_assert_uint_eq(st.st_size, 0);
+}
+
+START_TEST(rename_whiteout)
+{
+	struct stat st;
+	ino_t ia, id;
+	int count;
+	char *names;
+
+	setup("rename_whiteout");
+	put(case_path("a"), "AAA", 3);
+	put(case_path("b"), "B", 1);
+	ia = lst(case_path("a")).st_ino;
+	FAILS(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+			RENAME_WHITEOUT | RENAME_NOREPLACE),
+	      EEXIST);
+	expect_file(case_path("a"), "AAA", 3);
+	FAILS(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+			RENAME_WHITEOUT | RENAME_EXCHANGE),
+	      EINVAL);
+	expect_file(case_path("a"), "AAA", 3);
+
+	/* over an existing name, which goes */
+	OK(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+		     RENAME_WHITEOUT));
+	expect_file(case_path("b"), "AAA", 3);
+	ck_assert_uint_eq(lst(case_path("b")).st_ino, ia);
+	expect_whiteout(case_path("a"));
+	ck_assert_uint_ne(lst(case_path("a")).st_ino, ia);
+	/* ENXIO, or EACCES on a nodev mount (FUSE mounts are) */
+	FAILS2(open(case_path("a"), O_RDONLY), ENXIO, EACCES);
+
+	/* a directory to another parent: nlink follows the directory */
+	OK(mkdir(case_path("p1"), 0755));
+	OK(mkdir(case_path("p2"), 0755));
+	OK(mkdir(case_path("p1/d"), 0755));
+	put(case_path("p1/d/inner"), "in", 2);
+	id = lst(case_path("p1/d")).st_ino;
+	OK(renameat2(AT_FDCWD, case_path("p1/d"), AT_FDCWD, case_path("p2/d2"),
+		     RENAME_WHITEOUT | RENAME_NOREPLACE));
+	expect_whiteout(case_path("p1/d"));
+	st = lst(case_path("p2/d2"));
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_ino, id);
+	expect_file(case_path("p2/d2/inner"), "in", 2);
+	ck_assert_uint_eq(lst(case_path("p1")).st_nlink, 2);
+	ck_assert_uint_eq(lst(case_path("p2")).st_nlink, 3);
+	names = list_dir(case_path("p1"), &count);
+	ck_assert_int_eq(count, 1);
+	ck_assert_str_eq(names, "d\n");
+	free(names);
+
+	/* the whiteout is an ordinary name: it can go, or be renamed over */
+	OK(renameat2(AT_FDCWD, case_path("b"), AT_FDCWD, case_path("a"),
+		     RENAME_WHITEOUT));
+	expect_file(case_path("a"), "AAA", 3);
+	expect_whiteout(case_path("b"));
+	OK(unlink(case_path("b")));
+	ck_assert(!exists(case_path("b")));
+}
+END_TEST
+
 START_TEST(rename_hardlink_self)
 {
 	struct stat a, b;
@@ -555,6 +628,7 @@ Suite *rename_suite(void)
 	ADD(s, rename_errors);
 	ADD(s, rename_noreplace);
 	ADD(s, rename_exchange);
+	ADD(s, rename_whiteout);
 	ADD(s, rename_hardlink_self);
 	ADD(s, rename_times);
 	return s;
