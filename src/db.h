@@ -324,14 +324,17 @@ mode_t db_killed_mode(mode_t mode, unsigned kill);
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01
 #define DB_FALLOC_PUNCH_HOLE 0x02
+#define DB_FALLOC_ZERO_RANGE 0x10
 
 /*
- * Allocates [off, off+len): stores zeros in the holes of the blocks it
- * touches, growing the file to off+len unless DB_FALLOC_KEEP_SIZE, which
- * allocates only within the current size (a block never lies past EOF).
- * With DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into
- * a hole instead.  -EOPNOTSUPP for other modes.  kill and changed (may be
- * NULL) as for db_write(); a hole punched past EOF drops nothing.
+ * Allocates [off, off+len) as copy-on-write filesystems can: checks that
+ * the part within the size fits on the disk (-ENOSPC) and grows the file
+ * to off+len unless DB_FALLOC_KEEP_SIZE; nothing is stored until written.
+ * DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into a
+ * hole instead; DB_FALLOC_ZERO_RANGE makes the part within the size a
+ * hole and then allocates as mode 0 does.  -EOPNOTSUPP for other modes.
+ * kill and changed (may be NULL) as for db_write(); a punch or zeroing
+ * that changes nothing (past EOF, keeping the size) drops nothing.
  */
 int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 		 unsigned kill, unsigned *changed);

@@ -347,6 +347,43 @@ START_TEST(file_fallocate)
 		     sizeof(data) - 10, 100000));
 	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
 	expect_zeros(fd, sizeof(data) - 10, 10);
+	/* ZERO_RANGE, on bytes still in the kernel's cache: zeros, the
+	 * bytes around stay */
+	pwrite_all(fd, data, sizeof(data), 0);
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, 4096, 8192));
+	/* unaligned, across a block boundary, keeping the size */
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 65000,
+		     1000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
+	ck_assert_uint_eq(pread_all(fd, buf, sizeof(buf), 0), sizeof(data));
+	ck_assert_msg(memcmp(buf, data, 4096) == 0, "before the zeros");
+	ck_assert_msg(all_zero(buf + 4096, 8192), "zero range not zero");
+	ck_assert_msg(memcmp(buf + 12288, data + 12288, 65000 - 12288) == 0,
+		      "between the ranges");
+	ck_assert_msg(all_zero(buf + 65000, 1000), "second range not zero");
+	ck_assert_msg(memcmp(buf + 66000, data + 66000, sizeof(data) - 66000) ==
+			      0,
+		      "after the zeros");
+	/* past the end keeping the size: only what is inside changes */
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		     sizeof(data) - 10, 100000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
+	expect_zeros(fd, sizeof(data) - 10, 10);
+	/* past the end: the file grows, and the new range reads zero */
+	pwrite_all(fd, "tail", 4, sizeof(data) - 4);
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, sizeof(data) - 2, 5000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data) - 2 + 5000);
+	ck_assert_uint_eq(pread_all(fd, buf, 2, sizeof(data) - 4), 2);
+	ck_assert_msg(memcmp(buf, "ta", 2) == 0, "bytes before the zeros");
+	expect_zeros(fd, sizeof(data) - 2, 5000);
+	FAILS2(fallocate(fd,
+			 FALLOC_FL_ZERO_RANGE | FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_KEEP_SIZE,
+			 0, 10),
+	       EINVAL, EOPNOTSUPP);
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data) - 2 + 5000);
+	OK(ftruncate(fd, sizeof(data)));
+
 	/* PUNCH_HOLE without KEEP_SIZE is invalid */
 	FAILS2(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EINVAL,
 	       EOPNOTSUPP);
