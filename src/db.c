@@ -116,7 +116,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			 "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
 	[S_BLOCKS_DELETE] = "DELETE FROM data "
 			    "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
-	[S_NEXT_BLOCK] = "SELECT block FROM data WHERE ino = ?1 "
+	[S_NEXT_BLOCK] = "SELECT block, length(bytes) FROM data WHERE ino = ?1 "
 			 "AND block >= ?2 ORDER BY block LIMIT 1",
 	[S_XATTR_GET] = "SELECT value FROM xattr WHERE ino = ?1 AND name = ?2",
 	[S_XATTR_NEW] = "INSERT INTO xattr (ino, name, value) "

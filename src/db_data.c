@@ -581,18 +581,30 @@ int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 	return (int) op_end(db, rc);
 }
 
-/* SEEK_DATA: the first offset >= off (below the size) in a stored block. */
+/*
+ * SEEK_DATA: the first offset >= off (below the size) among the bytes of a
+ * stored block; past the bytes of a short block is a hole (seek_hole()).
+ */
 static int64_t seek_data(struct db *db, const struct inode *in, int64_t off)
 {
-	int64_t bs = db->block_size, next = -1;
+	int64_t bs = db->block_size, b = off / bs, next = -1;
 	sqlite3_stmt *s = stmt(db, S_NEXT_BLOCK);
 	int rc;
 
 	sqlite3_bind_int64(s, 1, in->ino);
-	sqlite3_bind_int64(s, 2, off / bs);
+	sqlite3_bind_int64(s, 2, b);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		next = sqlite3_column_int64(s, 0);
+		/* off past the bytes of its own block: from the next one */
+		if (next == b && sqlite3_column_int64(s, 1) <= off % bs) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 2, b + 1);
+			rc = sqlite3_step(s);
+			next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0)
+						: -1;
+		}
+	}
 	rc = done(db, s, rc);
 	if (rc < 0)
 		return rc;
