@@ -117,6 +117,27 @@ static int check_name(const char *name)
 
 /* --- names -------------------------------------------------------------- */
 
+/*
+ * "." (of any inode) and ".." (of a directory): what the kernel asks to
+ * find an inode from a file handle, and a directory's parent.  An inode
+ * without a name (deleted, its rows kept while the kernel knows it) is
+ * not found: the handle is stale.
+ */
+static int lookup_dots(struct db *db, int64_t ino, int up, struct inode *in)
+{
+	int64_t parent;
+	int rc = up ? dir_get(db, ino, in) : inode_get(db, ino, in);
+
+	if (rc == 0 && in->nlink == 0)
+		rc = -ENOENT;
+	if (rc == 0 && up) {
+		rc = parent_of(db, ino, &parent);
+		if (rc == 0)
+			rc = inode_get(db, parent, in);
+	}
+	return rc;
+}
+
 int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
 {
 	struct inode dir, in;
@@ -125,6 +146,14 @@ int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
 
 	if (strlen(name) > DB_NAME_MAX)
 		return -ENAMETOOLONG;
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		pthread_mutex_lock(&db->lock);
+		rc = lookup_dots(db, (int64_t) parent, name[1] == '.', &in);
+		if (rc == 0)
+			inode_to_stat(db, &in, st);
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
 	pthread_mutex_lock(&db->lock);
 	rc = dir_get(db, (int64_t) parent, &dir);
 	if (rc == 0)

@@ -395,6 +395,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
 		fs->no_opendir = 1;
 	}
+	/*
+	 * File handles (open_by_handle_at, NFS export): the kernel finds an
+	 * inode it dropped by looking up "." in it, and a directory's parent
+	 * by "..".  The handle holds the inode number, which is never given
+	 * to another inode (settings next_ino); the generation stays 0.
+	 */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	if (fs->cfg.writeback && !fs->cfg.readonly &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;

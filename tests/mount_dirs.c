@@ -562,6 +562,57 @@ START_TEST(rename_whiteout)
 }
 END_TEST
 
+/*
+ * File handles open the same file after the kernel forgot it and after a
+ * rename, and a directory's handle reconnects it through "..".  The
+ * handle of a deleted file is stale.
+ */
+START_TEST(file_handles)
+{
+	struct file_handle *hf, *hd;
+	size_t lf, ld;
+	struct stat st;
+	char buf[16];
+	int fd;
+
+	setup("file_handles");
+	OK(mkdir(case_path("d"), 0755));
+	OK(mkdir(case_path("d/e"), 0755));
+	put(case_path("d/e/f"), "handled", 7);
+	hf = handle_of(case_path("d/e/f"), &lf);
+	hd = handle_of(case_path("d/e"), &ld);
+	st = lst(case_path("d/e"));
+	drop_dentries();
+	OK(fd = open_handle(hf, O_RDONLY));
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 7);
+	ck_assert(memcmp(buf, "handled", 7) == 0);
+	OK(close(fd));
+	drop_dentries();
+	OK(fd = open_handle(hd, O_RDONLY | O_DIRECTORY));
+	ck_assert_uint_eq(fst(fd).st_ino, st.st_ino);
+	OK(close(fd));
+	/* renamed, to another directory: the same file */
+	OK(rename(case_path("d/e"), case_path("e2")));
+	drop_dentries();
+	OK(fd = open_handle(hf, O_RDWR));
+	pwrite_all(fd, "H", 1, 0);
+	OK(close(fd));
+	expect_file(case_path("e2/f"), "Handled", 7);
+	OK(fd = open_handle(hd, O_RDONLY | O_DIRECTORY));
+	ck_assert_uint_eq(fst(fd).st_ino, st.st_ino);
+	OK(close(fd));
+	/* deleted: stale */
+	OK(unlink(case_path("e2/f")));
+	drop_dentries();
+	FAILS(open_handle(hf, O_RDONLY), ESTALE);
+	OK(rmdir(case_path("e2")));
+	drop_dentries();
+	FAILS(open_handle(hd, O_RDONLY | O_DIRECTORY), ESTALE);
+	free(hf);
+	free(hd);
+}
+END_TEST
+
 START_TEST(rename_hardlink_self)
 {
 	struct stat a, b;
@@ -629,6 +680,7 @@ Suite *rename_suite(void)
 	ADD(s, rename_noreplace);
 	ADD(s, rename_exchange);
 	ADD(s, rename_whiteout);
+	ADD(s, file_handles);
 	ADD(s, rename_hardlink_self);
 	ADD(s, rename_times);
 	return s;
