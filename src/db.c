@@ -116,7 +116,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			 "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
 	[S_BLOCKS_DELETE] = "DELETE FROM data "
 			    "WHERE ino = ?1 AND block >= ?2 AND block < ?3",
-	[S_NEXT_BLOCK] = "SELECT block FROM data WHERE ino = ?1 "
+	[S_NEXT_BLOCK] = "SELECT block, length(bytes) FROM data WHERE ino = ?1 "
 			 "AND block >= ?2 ORDER BY block LIMIT 1",
 	[S_XATTR_GET] = "SELECT value FROM xattr WHERE ino = ?1 AND name = ?2",
 	[S_XATTR_NEW] = "INSERT INTO xattr (ino, name, value) "
@@ -134,6 +134,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			   "WHERE name >= 'security.' AND name < 'security/')",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_MAX_INO] = "SELECT max(ino) FROM inode",
+	[S_NEXT_INO_GET] = "SELECT value FROM settings WHERE key = 'next_ino' "
+			   "AND typeof(value) = 'integer'",
+	[S_NEXT_INO_PUT] = "INSERT OR REPLACE INTO settings (key, value) "
+			   "VALUES ('next_ino', ?1)",
 	[S_PAGE_COUNT] = "PRAGMA page_count",
 	[S_FREELIST_COUNT] = "PRAGMA freelist_count",
 	[S_PAGE_SIZE] = "PRAGMA page_size",
@@ -507,8 +511,18 @@ static int commit_locked(struct db *db, int again)
 	int rc = 0;
 
 	if (db->in_tx && (db->dirty || !again)) {
+		int64_t next_ino = db->next_ino;
+
+		/* inode numbers handed out stay used, even once deleted */
+		if (next_ino > db->ino_saved) {
+			sqlite3_stmt *s = stmt(db, S_NEXT_INO_PUT);
+
+			sqlite3_bind_int64(s, 1, next_ino);
+			rc = run(db, s);
+		}
 		/* the events go with the changes, or nothing commits */
-		rc = jr_flush(db);
+		if (rc == 0)
+			rc = jr_flush(db);
 		if (rc < 0) {
 			if (sqlite3_get_autocommit(db->conn))
 				batch_lost(db, rc);
@@ -522,6 +536,7 @@ static int commit_locked(struct db *db, int again)
 			db->pending = 0;
 		}
 		if (rc == 0) {
+			db->ino_saved = next_ino;
 			names_committed(db);
 			jr_committed(db);
 			snap_reset(db);

@@ -88,6 +88,12 @@ void db_set_log(void (*fn)(const char *line));
 /* Keeps up to mib MiB of database pages in memory (16 by default). */
 void db_set_cache(struct db *db, unsigned mib);
 
+/*
+ * Reads up to the first mib MiB of the database file through a shared
+ * mapping instead of pread(2) (0: none; SQLite's build sets the largest).
+ */
+void db_set_mmap(struct db *db, unsigned mib);
+
 /* Bytes per data block, as chosen at mkfs. */
 unsigned db_block_size(struct db *db);
 
@@ -197,6 +203,7 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
 /* Flags of db_rename(), with the values of renameat2(2). */
 #define DB_RENAME_NOREPLACE (1 << 0)
 #define DB_RENAME_EXCHANGE (1 << 1)
+#define DB_RENAME_WHITEOUT (1 << 2) /* db_rename_as() only */
 
 /*
  * Renames parent/name to newparent/newname as rename(2) and renameat2(2)
@@ -205,6 +212,16 @@ int db_unlink(struct db *db, ino_t parent, const char *name, int rmdir,
  */
 int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 	      const char *newname, unsigned flags, ino_t *victim, int *gone);
+
+/*
+ * db_rename() for a caller cred, which also takes DB_RENAME_WHITEOUT (not
+ * with DB_RENAME_EXCHANGE): the old name then stays, as a whiteout (a
+ * character device 0:0 of mode 0, owned as db_mknod() would own it), in
+ * the same transaction.  overlayfs asks this of its upper directory.
+ */
+int db_rename_as(struct db *db, ino_t parent, const char *name, ino_t newparent,
+		 const char *newname, unsigned flags,
+		 const struct db_cred *cred, ino_t *victim, int *gone);
 
 /*
  * Deletes the rows of inode ino if no name refers to it any more (nlink 0);
@@ -307,14 +324,17 @@ mode_t db_killed_mode(mode_t mode, unsigned kill);
 /* Modes of db_fallocate(), the values of fallocate(2). */
 #define DB_FALLOC_KEEP_SIZE 0x01
 #define DB_FALLOC_PUNCH_HOLE 0x02
+#define DB_FALLOC_ZERO_RANGE 0x10
 
 /*
- * Allocates [off, off+len): stores zeros in the holes of the blocks it
- * touches, growing the file to off+len unless DB_FALLOC_KEEP_SIZE, which
- * allocates only within the current size (a block never lies past EOF).
- * With DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into
- * a hole instead.  -EOPNOTSUPP for other modes.  kill and changed (may be
- * NULL) as for db_write(); a hole punched past EOF drops nothing.
+ * Allocates [off, off+len) as copy-on-write filesystems can: checks that
+ * the part within the size fits on the disk (-ENOSPC) and grows the file
+ * to off+len unless DB_FALLOC_KEEP_SIZE; nothing is stored until written.
+ * DB_FALLOC_PUNCH_HOLE (which needs KEEP_SIZE) turns the range into a
+ * hole instead; DB_FALLOC_ZERO_RANGE makes the part within the size a
+ * hole and then allocates as mode 0 does.  -EOPNOTSUPP for other modes.
+ * kill and changed (may be NULL) as for db_write(); a punch or zeroing
+ * that changes nothing (past EOF, keeping the size) drops nothing.
  */
 int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 		 unsigned kill, unsigned *changed);

@@ -511,8 +511,10 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 
 	if (rc < 0)
 		return rc;
-	/* a hole punched past EOF changes nothing: ext4 drops nothing */
-	if (kill && !((mode & DB_FALLOC_PUNCH_HOLE) && off >= in.size))
+	/* a hole punched (or zeros put) past EOF changes nothing: ext4
+	 * drops nothing then */
+	if (kill && !((mode & (DB_FALLOC_PUNCH_HOLE | DB_FALLOC_ZERO_RANGE)) &&
+		      (mode & DB_FALLOC_KEEP_SIZE) && off >= in.size))
 		rc = kill_priv(db, &in, kill);
 	if (rc < 0)
 		return rc;
@@ -522,7 +524,12 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 		rc = data_punch(db, &in, off, end);
 		in.mtime = now;
 	} else {
-		if (!(mode & DB_FALLOC_KEEP_SIZE) && end > in.size) {
+		/* zeros: a hole where there are bytes, then as mode 0 */
+		if ((mode & DB_FALLOC_ZERO_RANGE) && off < in.size) {
+			rc = data_punch(db, &in, off, end);
+			in.mtime = now;
+		}
+		if (rc == 0 && !(mode & DB_FALLOC_KEEP_SIZE) && end > in.size) {
 			in.size = end;
 			in.mtime = now;
 		}
@@ -534,7 +541,7 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 		 */
 		if (end > in.size)
 			end = in.size;
-		if (off < end)
+		if (rc == 0 && off < end)
 			rc = space_for(db, end - off);
 	}
 	in.ctime = now;
@@ -554,10 +561,13 @@ int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 	if (!changed)
 		changed = &dummy;
 	*changed = 0;
-	if (mode & ~(DB_FALLOC_KEEP_SIZE | DB_FALLOC_PUNCH_HOLE))
+	if (mode & ~(DB_FALLOC_KEEP_SIZE | DB_FALLOC_PUNCH_HOLE |
+		     DB_FALLOC_ZERO_RANGE))
 		return -EOPNOTSUPP;
 	if ((mode & DB_FALLOC_PUNCH_HOLE) && !(mode & DB_FALLOC_KEEP_SIZE))
 		return -EOPNOTSUPP;
+	if ((mode & DB_FALLOC_PUNCH_HOLE) && (mode & DB_FALLOC_ZERO_RANGE))
+		return -EINVAL; /* as fallocate(2) says */
 	if (off < 0 || len <= 0)
 		return -EINVAL;
 	if (len > DB_MAX_FILE_SIZE - off)
@@ -571,18 +581,30 @@ int db_fallocate(struct db *db, ino_t ino, int mode, off_t off, off_t len,
 	return (int) op_end(db, rc);
 }
 
-/* SEEK_DATA: the first offset >= off (below the size) in a stored block. */
+/*
+ * SEEK_DATA: the first offset >= off (below the size) among the bytes of a
+ * stored block; past the bytes of a short block is a hole (seek_hole()).
+ */
 static int64_t seek_data(struct db *db, const struct inode *in, int64_t off)
 {
-	int64_t bs = db->block_size, next = -1;
+	int64_t bs = db->block_size, b = off / bs, next = -1;
 	sqlite3_stmt *s = stmt(db, S_NEXT_BLOCK);
 	int rc;
 
 	sqlite3_bind_int64(s, 1, in->ino);
-	sqlite3_bind_int64(s, 2, off / bs);
+	sqlite3_bind_int64(s, 2, b);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		next = sqlite3_column_int64(s, 0);
+		/* off past the bytes of its own block: from the next one */
+		if (next == b && sqlite3_column_int64(s, 1) <= off % bs) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 2, b + 1);
+			rc = sqlite3_step(s);
+			next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0)
+						: -1;
+		}
+	}
 	rc = done(db, s, rc);
 	if (rc < 0)
 		return rc;

@@ -117,6 +117,27 @@ static int check_name(const char *name)
 
 /* --- names -------------------------------------------------------------- */
 
+/*
+ * "." (of any inode) and ".." (of a directory): what the kernel asks to
+ * find an inode from a file handle, and a directory's parent.  An inode
+ * without a name (deleted, its rows kept while the kernel knows it) is
+ * not found: the handle is stale.
+ */
+static int lookup_dots(struct db *db, int64_t ino, int up, struct inode *in)
+{
+	int64_t parent;
+	int rc = up ? dir_get(db, ino, in) : inode_get(db, ino, in);
+
+	if (rc == 0 && in->nlink == 0)
+		rc = -ENOENT;
+	if (rc == 0 && up) {
+		rc = parent_of(db, ino, &parent);
+		if (rc == 0)
+			rc = inode_get(db, parent, in);
+	}
+	return rc;
+}
+
 int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
 {
 	struct inode dir, in;
@@ -125,6 +146,14 @@ int db_lookup(struct db *db, ino_t parent, const char *name, struct stat *st)
 
 	if (strlen(name) > DB_NAME_MAX)
 		return -ENAMETOOLONG;
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		pthread_mutex_lock(&db->lock);
+		rc = lookup_dots(db, (int64_t) parent, name[1] == '.', &in);
+		if (rc == 0)
+			inode_to_stat(db, &in, st);
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
 	pthread_mutex_lock(&db->lock);
 	rc = dir_get(db, (int64_t) parent, &dir);
 	if (rc == 0)
@@ -456,9 +485,31 @@ static int rename_replace(struct db *db, const struct rename_side *src,
 	return 0;
 }
 
+/* Puts a whiteout owned by cred where src was, once src has moved. */
+static int rename_whiteout(struct db *db, const struct rename_side *src,
+			   const struct db_cred *cred, int64_t now)
+{
+	struct inode dir, in;
+	int rc;
+
+	if (db->next_ino == INT64_MAX)
+		return -ENOSPC; /* inode numbers exhausted */
+	rc = dir_get(db, src->parent, &dir);
+	if (rc < 0)
+		return rc;
+	inode_init(&in, &dir, S_IFCHR, 0, NULL, cred, now);
+	rc = inode_new(db, &in, NULL);
+	if (rc == 0)
+		rc = dentry_new(db, src->parent, src->name, in.ino);
+	if (rc == 0)
+		rc = jr_created(db, in.ino, in.mode, src->parent, src->name);
+	return rc;
+}
+
 static int rename_locked(struct db *db, struct rename_side *src,
 			 struct rename_side *dst, const char *newname,
-			 unsigned flags, ino_t *victim, int *gone)
+			 unsigned flags, const struct db_cred *cred,
+			 ino_t *victim, int *gone)
 {
 	sqlite3_stmt *s = stmt(db, S_DENTRY_MOVE);
 	int64_t now = now_ns();
@@ -499,6 +550,8 @@ static int rename_locked(struct db *db, struct rename_side *src,
 		rc = inode_touch(db, dst->parent,
 				 sdir && src->parent != dst->parent ? 1 : 0, 1,
 				 now);
+	if (rc == 0 && (flags & DB_RENAME_WHITEOUT))
+		rc = rename_whiteout(db, src, cred, now);
 	return rc;
 }
 
@@ -528,13 +581,29 @@ static int rename_side_get(struct db *db, int64_t parent, const char *name,
 int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 	      const char *newname, unsigned flags, ino_t *victim, int *gone)
 {
+	if (flags & DB_RENAME_WHITEOUT) {
+		*victim = 0;
+		*gone = 0;
+		return -EINVAL; /* nobody to own the whiteout */
+	}
+	return db_rename_as(db, parent, name, newparent, newname, flags, NULL,
+			    victim, gone);
+}
+
+int db_rename_as(struct db *db, ino_t parent, const char *name, ino_t newparent,
+		 const char *newname, unsigned flags,
+		 const struct db_cred *cred, ino_t *victim, int *gone)
+{
+	const unsigned known =
+		DB_RENAME_NOREPLACE | DB_RENAME_EXCHANGE | DB_RENAME_WHITEOUT;
 	struct rename_side src, dst;
 	int rc;
 
 	*victim = 0;
 	*gone = 0;
-	if (flags & ~(DB_RENAME_NOREPLACE | DB_RENAME_EXCHANGE) ||
-	    flags == (DB_RENAME_NOREPLACE | DB_RENAME_EXCHANGE))
+	if (flags & ~known ||
+	    (flags & DB_RENAME_EXCHANGE && flags & ~DB_RENAME_EXCHANGE) ||
+	    (flags & DB_RENAME_WHITEOUT && !cred))
 		return -EINVAL;
 	rc = check_name(newname);
 	if (rc < 0)
@@ -551,7 +620,7 @@ int db_rename(struct db *db, ino_t parent, const char *name, ino_t newparent,
 	if (rc == 0 && dst.ino && (flags & DB_RENAME_NOREPLACE))
 		rc = -EEXIST;
 	if (rc == 0)
-		rc = rename_locked(db, &src, &dst, newname, flags, victim,
+		rc = rename_locked(db, &src, &dst, newname, flags, cred, victim,
 				   gone);
 	if (rc < 0) {
 		*victim = 0;

@@ -85,6 +85,8 @@ enum stmt_id {
 	S_HAS_SECURITY,
 	S_SETTING_GET,
 	S_MAX_INO,
+	S_NEXT_INO_GET,
+	S_NEXT_INO_PUT,
 	S_PAGE_COUNT,
 	S_FREELIST_COUNT,
 	S_PAGE_SIZE,
@@ -107,7 +109,11 @@ struct db {
 	int64_t next_ino;    /* the next inode number: never handed out twice in
 			   * one mount, even when SQLite rolls a batch back
 			   * (the kernel may still know the old inode);
-			   * INT64_MAX when none is left */
+			   * INT64_MAX when none is left; nor in two: it
+			   * is kept in settings next_ino at each commit,
+			   * so that a file handle of a deleted inode
+			   * never names another */
+	int64_t ino_saved;   /* next_ino as settings holds it */
 	char *scratch;	     /* one block, for read-modify-write */
 	int has_caps;	     /* some inode may have security.capability */
 	int no_savepoint;    /* the operation runs without one (see

@@ -136,6 +136,10 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 	/* INT64_MAX (a damaged database) leaves no number to hand out */
 	if (db->next_ino < INT64_MAX)
 		db->next_ino++;
+	/* nor those of inodes deleted since (file handles name them) */
+	db->ino_saved = query_int(db, S_NEXT_INO_GET);
+	if (db->ino_saved > db->next_ino)
+		db->next_ino = db->ino_saved;
 	db->scratch = malloc(db->block_size);
 	return db->scratch ? 0 : -ENOMEM;
 }
@@ -504,6 +508,17 @@ void db_set_cache(struct db *db, unsigned mib)
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%llu",
 		 (unsigned long long) mib * 1024);
+	pthread_mutex_lock(&db->lock);
+	sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->lock);
+}
+
+void db_set_mmap(struct db *db, unsigned mib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %llu",
+		 (unsigned long long) mib << 20);
 	pthread_mutex_lock(&db->lock);
 	sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
 	pthread_mutex_unlock(&db->lock);

@@ -395,6 +395,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
 		fs->no_opendir = 1;
 	}
+	/*
+	 * File handles (open_by_handle_at, NFS export): the kernel finds an
+	 * inode it dropped by looking up "." in it, and a directory's parent
+	 * by "..".  The handle holds the inode number, which is never given
+	 * to another inode (settings next_ino); the generation stays 0.
+	 */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	if (fs->cfg.writeback && !fs->cfg.readonly &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
@@ -853,12 +861,14 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
 	struct fs *fs = fs_of(req);
 	ino_t victim;
 	int gone, rc;
 
-	rc = db_rename(fs->db, parent, name, newparent, newname, flags, &victim,
-		       &gone);
+	rc = db_rename_as(fs->db, parent, name, newparent, newname, flags,
+			  &cred, &victim, &gone);
 	if (rc == 0 && gone)
 		doom(fs, victim);
 	fuse_reply_err(req, -rc);
@@ -1239,8 +1249,10 @@ int fs_loop(struct fs *fs, struct fuse_session *se)
 				 "sqlitefs: %s: no second connection (%s): "
 				 "lookups will wait for writes\n",
 				 db_filename(fs->db), err);
-		else
+		else {
 			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
+			db_set_mmap(fs->snap, fs->cfg.mmap_mib);
+		}
 		l = loop_new(se, fs->db, fs->snap != NULL);
 	}
 	if (!l)

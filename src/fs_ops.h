@@ -20,6 +20,7 @@ struct fs_config {
 	int readonly;		  /* mounted read-only */
 	int writeback;		  /* let the kernel cache writes */
 	unsigned spin_us;	  /* poll for the next request this long */
+	unsigned mmap_mib;	  /* map this much of the database file */
 };
 
 struct fs;

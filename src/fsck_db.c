@@ -99,7 +99,10 @@ enum fsck_stmt {
 static const char *const fsck_sql[F_COUNT] = {
 	[F_INTEGRITY] = "PRAGMA integrity_check(100)",
 	[F_FK_CHECK] = "PRAGMA foreign_key_check",
-	[F_BLOCK_SIZE] = "SELECT value FROM settings WHERE key = 'block_size'",
+	[F_BLOCK_SIZE] =
+		"SELECT value, (SELECT value FROM settings "
+		"WHERE key = 'next_ino' AND typeof(value) = 'integer') "
+		"FROM settings WHERE key = 'block_size'",
 	[F_INODES] = "SELECT ino, mode, nlink, size, stored, "
 		     "target IS NOT NULL, length(CAST(target AS BLOB)) "
 		     "FROM inode ORDER BY ino",
@@ -224,6 +227,7 @@ struct fsck {
 	struct fix *fix;       /* queued repairs */
 	size_t nfix;
 	int64_t lost_found_ino; /* inode of /lost+found, 0 until known */
+	int64_t next_ino;	/* settings next_ino: no lower number is new */
 	int oom;		/* an allocation failed */
 	long fk_found;
 	fsck_report_fn fn;
@@ -1242,6 +1246,9 @@ static int64_t lost_found(struct fsck *f)
 	if (f->nin && f->in[f->nin - 1].ino == INT64_MAX)
 		return 0; /* no inode number left */
 	ino = f->nin ? f->in[f->nin - 1].ino + 1 : 2;
+	/* the numbers of deleted inodes stay unused (file handles) */
+	if (ino < f->next_ino)
+		ino = f->next_ino;
 	if (grow((void **) &f->in, f->nin, sizeof(*f->in)) < 0) {
 		f->oom = 1;
 		return 0;
@@ -1774,6 +1781,7 @@ static int read_block_size(struct fsck *f, char *err, size_t errsz)
 
 	if (rc == SQLITE_ROW) {
 		f->bs = sqlite3_column_int64(s, 0);
+		f->next_ino = sqlite3_column_int64(s, 1);
 		rc = SQLITE_DONE;
 	}
 	return scan_end(f, s, rc, err, errsz);

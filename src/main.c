@@ -16,6 +16,7 @@
  */
 #include "dblock.h"
 #include "fs_ops.h"
+#include "mountinfo.h"
 #include "options.h"
 #include "utab.h"
 
@@ -70,6 +71,13 @@ static void usage(void)
 	printf("  -o cache=%-11d MiB of database pages the daemon keeps in "
 	       "memory\n",
 	       OPTS_CACHE_DEFAULT);
+	printf("  -o mmap=%-12d MiB of the database file read through a "
+	       "mapping\n",
+	       OPTS_MMAP_DEFAULT);
+	printf("  -o bdi_max_ratio=N   %% of the system's dirty page limit "
+	       "the mount may hold\n"
+	       "                       (root only; the kernel's default: "
+	       "1)\n");
 	printf("  -o nowriteback       send each write(2) through at once "
 	       "(default: cached)\n");
 	printf("  -o spin=%-12d microseconds to poll for the next request "
@@ -318,6 +326,36 @@ static void ready(int fd)
 }
 
 /*
+ * -o bdi_max_ratio: the share of the system's dirty page limit the kernel
+ * lets this mount hold (1 % for FUSE), in its backing device's sysfs
+ * directory.  The mount point shows which one: asking the kernel for it
+ * through the mount would wait for this daemon.
+ */
+static int set_bdi_max_ratio(const struct options *o)
+{
+	char dev[64], path[128], val[16];
+	int fd, n, rc;
+
+	rc = mountinfo_dev(o->cmdline.mountpoint, dev, sizeof(dev));
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "/sys/class/bdi/%s/max_ratio",
+			 dev);
+		n = snprintf(val, sizeof(val), "%u\n", o->bdi_max_ratio);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, val, (size_t) n) != n)
+			rc = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc < 0)
+		fuse_log(FUSE_LOG_ERR,
+			 "sqlitefs: bdi_max_ratio=%u: cannot set the mount's "
+			 "max_ratio: %s\n",
+			 o->bdi_max_ratio, strerror(-rc));
+	return rc;
+}
+
+/*
  * Goes to the background unless -f, opens the database, mounts and serves
  * until unmounted.  The database is opened before the mount, so that a
  * database that cannot be opened is never mounted, and after the fork:
@@ -354,11 +392,14 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	if (fuse_session_mount(se, o->cmdline.mountpoint) != 0)
 		goto out_signals; /* libfuse said why */
 	mounted(o);
+	if (o->bdi_max_ratio && set_bdi_max_ratio(o) < 0)
+		goto out_unmount;
 	if (chdir("/") != 0) {
 		/* the database's path is absolute too: nothing depends on it */
 	}
 
 	db_set_cache(db, o->cache);
+	db_set_mmap(db, o->mmap);
 	fs_attach(fs, db, se);
 	/* views are not the format: a database of an older mkfs gets ours */
 	rc = db_views_refresh(db);
@@ -378,6 +419,7 @@ static int serve(struct options *o, struct fuse_args *args, struct fs *fs)
 	fs_drain(fs, se);
 	/* a terminating signal is a clean stop: the last commit follows */
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
+out_unmount:
 	fuse_session_unmount(se);
 	unmounted(o);
 out_signals:

@@ -79,3 +79,37 @@ int mountinfo_each(int (*fn)(const char *point, const char *type,
 	fclose(f);
 	return rc;
 }
+
+int mountinfo_dev(const char *point, char *dev, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *num, *at;
+	size_t cap = 0;
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		at = strchr(line, ' ');
+		at = at ? strchr(at + 1, ' ') : NULL;
+		if (!at)
+			continue;
+		num = at + 1;
+		at = strchr(num, ' ');
+		if (!at)
+			continue;
+		*at++ = '\0';
+		at = field(at, 1); /* after ROOT */
+		if (!at)
+			continue;
+		unescape(at);
+		if (strcmp(at, point) == 0) {
+			snprintf(dev, size, "%s", num);
+			rc = 0; /* the newest is the last */
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}

@@ -36,6 +36,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("commit=%u", commit),
 	OPT("cache=%u", cache),
 	OPT("spin=%u", spin),
+	OPT("mmap=%u", mmap),
+	OPT("bdi_max_ratio=%u", bdi_max_ratio),
 	OPT("timeout=%lf", timeout),
 	OPT("nowriteback", nowriteback),
 	FUSE_OPT_KEY("noatime", KEY_NOATIME),
@@ -261,6 +263,7 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	memset(o, 0, sizeof(*o));
 	o->timeout = OPTS_TIMEOUT_DEFAULT;
 	o->spin = OPTS_SPIN_DEFAULT;
+	o->mmap = OPTS_MMAP_DEFAULT;
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0) {
 		set_err(err, errsz, "bad options (see --help)");
 		return -1;
@@ -295,6 +298,16 @@ int opts_parse(struct fuse_args *args, struct options *o, fuse_log_func_t log,
 	if (o->spin > OPTS_SPIN_MAX) {
 		set_err(err, errsz, "spin=%u: at most %d microseconds", o->spin,
 			OPTS_SPIN_MAX);
+		return -1;
+	}
+	if (o->mmap > OPTS_MMAP_MAX) {
+		set_err(err, errsz, "mmap=%u: at most %u MiB", o->mmap,
+			(unsigned) OPTS_MMAP_MAX);
+		return -1;
+	}
+	if (o->bdi_max_ratio > 100) {
+		set_err(err, errsz, "bdi_max_ratio=%u: at most 100 percent",
+			o->bdi_max_ratio);
 		return -1;
 	}
 	if (isnan(o->timeout)) { /* libfuse's timeouts would be undefined */
@@ -333,6 +346,7 @@ void opts_fs_config(const struct options *o, struct fs_config *cfg)
 	cfg->readonly = o->ro;
 	cfg->writeback = !o->nowriteback;
 	cfg->spin_us = o->spin;
+	cfg->mmap_mib = o->mmap;
 }
 
 void opts_free(struct options *o)

@@ -20,23 +20,27 @@
 #define OPTS_COMMIT_DEFAULT 5	   /* seconds between commits */
 #define OPTS_CACHE_DEFAULT 16	   /* MiB of database pages */
 #define OPTS_SPIN_DEFAULT 100	   /* microseconds of polling /dev/fuse */
+#define OPTS_MMAP_DEFAULT 0	   /* MiB of the database file mapped */
 #define OPTS_TIMEOUT_DEFAULT 86400 /* seconds the kernel caches names */
 
 /* The largest values accepted. */
 #define OPTS_CACHE_MAX (1 << 20) /* MiB: 1 TiB */
 #define OPTS_SPIN_MAX 1000000	 /* microseconds: one second */
+#define OPTS_MMAP_MAX (1 << 20)	 /* MiB: 1 TiB (SQLite's build caps it) */
 
 struct options {
-	char *database;	  /* first non-option argument, made absolute */
-	char *mountpoint; /* second, as given */
-	unsigned commit;  /* -o commit=SECONDS */
-	unsigned cache;	  /* -o cache=MIB */
-	unsigned spin;	  /* -o spin=MICROSECONDS */
-	double timeout;	  /* -o timeout=SECONDS */
-	int noatime;	  /* -o noatime */
-	int strictatime;  /* -o strictatime */
-	int ro;		  /* -o ro */
-	int nowriteback;  /* -o nowriteback */
+	char *database;		/* first non-option argument, made absolute */
+	char *mountpoint;	/* second, as given */
+	unsigned commit;	/* -o commit=SECONDS */
+	unsigned cache;		/* -o cache=MIB */
+	unsigned spin;		/* -o spin=MICROSECONDS */
+	unsigned mmap;		/* -o mmap=MIB */
+	unsigned bdi_max_ratio; /* -o bdi_max_ratio=PERCENT, 0: the kernel's */
+	double timeout;		/* -o timeout=SECONDS */
+	int noatime;		/* -o noatime */
+	int strictatime;	/* -o strictatime */
+	int ro;			/* -o ro */
+	int nowriteback;	/* -o nowriteback */
 	int bad_mountpoint;
 	struct fuse_cmdline_opts cmdline; /* libfuse's: -f, -d, -s, -h... */
 };

@@ -23,6 +23,7 @@ trap 'exit 1' INT TERM
 . "$(dirname "$0")/tap.sh"
 query() { sqlite3 -batch "$dir/fs.db" "$1"; }
 mounted() { grep -q " $dir/mnt fuse.sqlitefs " /proc/mounts; }
+mapped() { grep -qs " $dir/fs.db\$" /proc/[0-9]*/maps; }
 # Unmounts and waits until the daemon let go of the database (its flock).
 unmount() {
 	umount "$dir/mnt" || return 1
@@ -61,7 +62,7 @@ stated_defaults() {
 defaults_agree() {
 	need=$1
 	shift
-	for o in commit timeout cache spin; do
+	for o in commit timeout cache spin mmap; do
 		want=$(grep -o -e "-o $o=[0-9]*" "$dir/help" | cut -d= -f2)
 		[ -n "$want" ] || { echo "# --help: no default for $o"; return 1; }
 		for f in "$@"; do
@@ -81,13 +82,13 @@ defaults_agree() {
 mkdir "$dir/mnt"
 "$mkfs" "$dir/fs.db" >/dev/null
 
-echo "1..17"
+echo "1..21"
 "$daemon" --help >"$dir/out" 2>&1; rc=$?
 cp "$dir/out" "$dir/help"
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
 check "--help lists our options with their defaults" \
-	'(for o in "commit=[0-9]" "timeout=[0-9]" "cache=[0-9]" "spin=[0-9]" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
+	'(for o in "commit=[0-9]" "timeout=[0-9]" "cache=[0-9]" "spin=[0-9]" "mmap=[0-9]" "bdi_max_ratio=N" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
 check "sqlitefs(8) states the defaults of --help" \
 	'defaults_agree all "$top/man/sqlitefs.8"'
 check "README.md and docs/ state those defaults where they state one" \
@@ -114,6 +115,9 @@ check "a page cache larger than 1 TiB is refused" \
 "$daemon" -o spin=1000001 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "polling for longer than a second is refused" \
 	'[ $rc -eq 1 ] && grep -q "^sqlitefs: spin=1000001: at most" "$dir/out" && ! mounted'
+"$daemon" -o bdi_max_ratio=101 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
+check "a dirty page share above 100 % is refused" \
+	'[ $rc -eq 1 ] && grep -q "^sqlitefs: bdi_max_ratio=101: at most 100 percent" "$dir/out" && ! mounted'
 "$daemon" -o timeout=nan "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "a timeout that is not a number is refused" \
 	'[ $rc -eq 1 ] && grep -q "^sqlitefs: timeout=nan: not a number" "$dir/out" && ! mounted'
@@ -124,6 +128,25 @@ check "fstab-only options are ignored" '[ $rc -eq 0 ] && mounted'
 unmount
 "$daemon" -o noatime -- "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1; rc=$?
 check "names after -- mount" '[ $rc -eq 0 ] && mounted'
+unmount
+
+# -o bdi_max_ratio sets the mount's share in sysfs; -o mmap maps the file.
+"$daemon" -o bdi_max_ratio=37,mmap=64 "$dir/fs.db" "$dir/mnt" >"$dir/out" 2>&1
+rc=$?
+bdi=/sys/class/bdi/$(mountpoint -d "$dir/mnt" 2>/dev/null)/max_ratio
+check "-o bdi_max_ratio=37 sets the mount's max_ratio" \
+	'[ $rc -eq 0 ] && [ "$(cat "$bdi")" = 37 ]'
+head -c 3000000 /dev/urandom >"$dir/data"
+cp "$dir/data" "$dir/mnt/data" && sync "$dir/mnt/data" && unmount
+"$daemon" -o mmap=64 "$dir/fs.db" "$dir/mnt" &&
+	echo 3 >/proc/sys/vm/drop_caches && cmp -s "$dir/data" "$dir/mnt/data"
+rc=$?
+check "-o mmap=64 maps the database and reads from it" '[ $rc -eq 0 ] && mapped'
+unmount
+"$daemon" "$dir/fs.db" "$dir/mnt" && echo 3 >/proc/sys/vm/drop_caches &&
+	cmp -s "$dir/data" "$dir/mnt/data"
+rc=$?
+check "by default the database is not mapped" '[ $rc -eq 0 ] && ! mapped'
 unmount
 
 # A database whose views are older than this build's.

@@ -398,13 +398,36 @@ START_TEST(test_fallocate)
 	ck_assert_int_eq(db_fallocate(db, f, 0, bs, 5, 0, NULL), 0);
 	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
 
+	/* ZERO_RANGE: zeros within the size, the size kept or grown */
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_ZERO_RANGE, 1, 3, 0, NULL), 0);
+	assert_bytes(f, 0, "h\0\0\0o", 5);
+	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_ZERO_RANGE | DB_FALLOC_KEEP_SIZE,
+			     2 * (off_t) bs + 5, bs, 0, NULL),
+		0);
+	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 10);
+	ck_assert_int_eq(db_fallocate(db, f,
+				      DB_FALLOC_ZERO_RANGE |
+					      DB_FALLOC_PUNCH_HOLE |
+					      DB_FALLOC_KEEP_SIZE,
+				      0, 10, 0, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(db_fallocate(db, f, DB_FALLOC_ZERO_RANGE,
+				      2 * (off_t) bs + 5, 10, 0, NULL),
+			 0);
+	ck_assert_int_eq(size_of(f), 2 * (off_t) bs + 15);
+	memset(&st, 0, sizeof(st));
+	st.st_size = 2 * (off_t) bs + 10;
+	ck_assert_int_eq(db_setattr(db, f, &st, DB_SET_SIZE, &st), 0);
+	put(f, 0, "hello", 5);
+
 	/* unsupported modes */
 	ck_assert_int_eq(
 		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE, 0, 10, 0, NULL),
 		-EOPNOTSUPP);
 	ck_assert_int_eq(db_fallocate(db, f, 0x08, 0, 10, 0, NULL),
-			 -EOPNOTSUPP);
-	ck_assert_int_eq(db_fallocate(db, f, 0x10, 0, 10, 0, NULL),
 			 -EOPNOTSUPP);
 	ck_assert_int_eq(db_fallocate(db, f, 0x20, 0, 10, 0, NULL),
 			 -EOPNOTSUPP);

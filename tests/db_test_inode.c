@@ -40,6 +40,38 @@ START_TEST(test_root)
 }
 END_TEST
 
+/*
+ * An inode number is never handed out again, also after the inode was
+ * deleted and the database reopened: a file handle names the inode by
+ * it.  "." and ".." look an inode and a directory's parent up by number.
+ */
+START_TEST(test_ino_not_reused)
+{
+	ino_t d = mkdir_in(DB_ROOT_INO, "d"), f = mkfile(d, "f"), victim;
+	struct stat st;
+	int gone;
+
+	ck_assert_int_eq(db_lookup(db, f, ".", &st), 0);
+	ck_assert_uint_eq(st.st_ino, f);
+	ck_assert_int_eq(db_lookup(db, d, "..", &st), 0);
+	ck_assert_uint_eq(st.st_ino, DB_ROOT_INO);
+	ck_assert_int_eq(db_lookup(db, DB_ROOT_INO, "..", &st), 0);
+	ck_assert_uint_eq(st.st_ino, DB_ROOT_INO);
+	ck_assert_int_eq(db_lookup(db, f, "..", &st), -ENOTDIR);
+	ck_assert_int_eq(db_unlink(db, d, "f", 0, &victim, &gone), 0);
+	ck_assert(gone);
+	/* deleted, its rows kept while the kernel knows it: not found */
+	ck_assert_int_eq(db_lookup(db, f, ".", &st), -ENOENT);
+	ck_assert_int_eq(db_forget(db, f), 0);
+	ck_assert_int_eq(db_lookup(db, f, ".", &st), -ENOENT);
+	ck_assert_int_eq(db_sync(db), 0);
+	close_db();
+	open_db(0);
+	ck_assert_uint_gt(mkfile(d, "g"), f);
+	ck_assert_int_eq(db_lookup(db, 999999, ".", &st), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_mknod_types)
 {
 	static const struct {
@@ -753,4 +785,5 @@ void add_attributes_cases(TCase *tc)
 	tcase_add_test(tc, test_write_times);
 	tcase_add_test(tc, test_atime_policy);
 	tcase_add_test(tc, test_atime_due);
+	tcase_add_test(tc, test_ino_not_reused);
 }

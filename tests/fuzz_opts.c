@@ -6,8 +6,9 @@
  * most MAX_ARGS of them).  LLVMFuzzerTestOneInput() hands them to
  * opts_parse() as main() does, then checks what came back: a refusal has
  * a reason; an accepted command line has both paths, values in their
- * ranges (commit and cache set, spin at most a second, timeout a number
- * of seconds >= 0), a configuration that fs_ops.c can serve with, and
+ * ranges (commit and cache set, spin at most a second, the mapping at
+ * most 1 TiB, the dirty share a percentage, timeout a number of seconds
+ * >= 0), a configuration that fs_ops.c can serve with, and
  * arguments that libfuse takes for a session, as serve() will give them
  * to it.  Parsing looks at the filesystem only to stat and resolve the
  * paths it is given; the seeds name / and /tmp.
@@ -53,8 +54,9 @@ static void check_accepted(const struct options *o, struct fuse_args *args,
 	if (!o->database || !o->mountpoint || !o->cmdline.mountpoint)
 		bad("a path is missing", argv, argc);
 	if (o->commit == 0 || o->cache == 0 || o->cache > 1 << 20 ||
-	    o->spin > 1000000)
-		bad("commit, cache or spin out of range", argv, argc);
+	    o->spin > 1000000 || o->mmap > 1 << 20 || o->bdi_max_ratio > 100)
+		bad("commit, cache, spin, mmap or bdi_max_ratio out of range",
+		    argv, argc);
 	if (!(o->timeout >= 0))
 		bad("the timeout is not a number of seconds", argv, argc);
 	opts_fs_config(o, &cfg);
@@ -130,7 +132,8 @@ int fuzz_make_seeds(void)
 		const char *s;
 		size_t n;
 	} seeds[] = {
-		SEED("-o\0ro,noatime,commit=5,cache=64,spin=0,timeout=1.5,allow_other,"
+		SEED("-o\0ro,noatime,commit=5,cache=64,spin=0,mmap=64,"
+		     "bdi_max_ratio=20,timeout=1.5,allow_other,"
 		     "default_permissions,fsname=x,subtype=y,nowriteback\0"
 		     "/var/fs.db\0/tmp"),
 		SEED("-f\0-d\0-s\0fs.db\0/"),
@@ -183,6 +186,8 @@ static const char *const words[] = {
 	"commit=",
 	"cache=",
 	"spin=",
+	"mmap=",
+	"bdi_max_ratio=",
 	"timeout=",
 	"allow_other",
 	"allow_root",

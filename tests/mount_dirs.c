@@ -489,6 +489,130 @@ START_TEST(rename_exchange)
 }
 END_TEST
 
+/* The whiteout left at the old name: a character device 0:0, mode 0. */
+static void expect_whiteout(const char *path)
+{
+	struct stat st = lst(path);
+
+	ck_assert_msg(S_ISCHR(st.st_mode), "%s: mode %o", path, st.st_mode);
+	ck_assert_uint_eq(st.st_mode & 07777, 0);
+	ck_assert_uint_eq(st.st_rdev, 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	ck_assert_uint_eq(st.st_size, 0);
+}
+
+START_TEST(rename_whiteout)
+{
+	struct stat st;
+	ino_t ia, id;
+	int count;
+	char *names;
+
+	setup("rename_whiteout");
+	put(case_path("a"), "AAA", 3);
+	put(case_path("b"), "B", 1);
+	ia = lst(case_path("a")).st_ino;
+	FAILS(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+			RENAME_WHITEOUT | RENAME_NOREPLACE),
+	      EEXIST);
+	expect_file(case_path("a"), "AAA", 3);
+	FAILS(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+			RENAME_WHITEOUT | RENAME_EXCHANGE),
+	      EINVAL);
+	expect_file(case_path("a"), "AAA", 3);
+
+	/* over an existing name, which goes */
+	OK(renameat2(AT_FDCWD, case_path("a"), AT_FDCWD, case_path("b"),
+		     RENAME_WHITEOUT));
+	expect_file(case_path("b"), "AAA", 3);
+	ck_assert_uint_eq(lst(case_path("b")).st_ino, ia);
+	expect_whiteout(case_path("a"));
+	ck_assert_uint_ne(lst(case_path("a")).st_ino, ia);
+	/* ENXIO, or EACCES on a nodev mount (FUSE mounts are) */
+	FAILS2(open(case_path("a"), O_RDONLY), ENXIO, EACCES);
+
+	/* a directory to another parent: nlink follows the directory */
+	OK(mkdir(case_path("p1"), 0755));
+	OK(mkdir(case_path("p2"), 0755));
+	OK(mkdir(case_path("p1/d"), 0755));
+	put(case_path("p1/d/inner"), "in", 2);
+	id = lst(case_path("p1/d")).st_ino;
+	OK(renameat2(AT_FDCWD, case_path("p1/d"), AT_FDCWD, case_path("p2/d2"),
+		     RENAME_WHITEOUT | RENAME_NOREPLACE));
+	expect_whiteout(case_path("p1/d"));
+	st = lst(case_path("p2/d2"));
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_ino, id);
+	expect_file(case_path("p2/d2/inner"), "in", 2);
+	ck_assert_uint_eq(lst(case_path("p1")).st_nlink, 2);
+	ck_assert_uint_eq(lst(case_path("p2")).st_nlink, 3);
+	names = list_dir(case_path("p1"), &count);
+	ck_assert_int_eq(count, 1);
+	ck_assert_str_eq(names, "d\n");
+	free(names);
+
+	/* the whiteout is an ordinary name: it can go, or be renamed over */
+	OK(renameat2(AT_FDCWD, case_path("b"), AT_FDCWD, case_path("a"),
+		     RENAME_WHITEOUT));
+	expect_file(case_path("a"), "AAA", 3);
+	expect_whiteout(case_path("b"));
+	OK(unlink(case_path("b")));
+	ck_assert(!exists(case_path("b")));
+}
+END_TEST
+
+/*
+ * File handles open the same file after the kernel forgot it and after a
+ * rename, and a directory's handle reconnects it through "..".  The
+ * handle of a deleted file is stale.
+ */
+START_TEST(file_handles)
+{
+	struct file_handle *hf, *hd;
+	size_t lf, ld;
+	struct stat st;
+	char buf[16];
+	int fd;
+
+	setup("file_handles");
+	OK(mkdir(case_path("d"), 0755));
+	OK(mkdir(case_path("d/e"), 0755));
+	put(case_path("d/e/f"), "handled", 7);
+	hf = handle_of(case_path("d/e/f"), &lf);
+	hd = handle_of(case_path("d/e"), &ld);
+	st = lst(case_path("d/e"));
+	drop_dentries();
+	OK(fd = open_handle(hf, O_RDONLY));
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 7);
+	ck_assert(memcmp(buf, "handled", 7) == 0);
+	OK(close(fd));
+	drop_dentries();
+	OK(fd = open_handle(hd, O_RDONLY | O_DIRECTORY));
+	ck_assert_uint_eq(fst(fd).st_ino, st.st_ino);
+	OK(close(fd));
+	/* renamed, to another directory: the same file */
+	OK(rename(case_path("d/e"), case_path("e2")));
+	drop_dentries();
+	OK(fd = open_handle(hf, O_RDWR));
+	pwrite_all(fd, "H", 1, 0);
+	OK(close(fd));
+	expect_file(case_path("e2/f"), "Handled", 7);
+	OK(fd = open_handle(hd, O_RDONLY | O_DIRECTORY));
+	ck_assert_uint_eq(fst(fd).st_ino, st.st_ino);
+	OK(close(fd));
+	/* deleted: stale */
+	OK(unlink(case_path("e2/f")));
+	drop_dentries();
+	FAILS(open_handle(hf, O_RDONLY), ESTALE);
+	OK(rmdir(case_path("e2")));
+	drop_dentries();
+	FAILS(open_handle(hd, O_RDONLY | O_DIRECTORY), ESTALE);
+	free(hf);
+	free(hd);
+}
+END_TEST
+
 START_TEST(rename_hardlink_self)
 {
 	struct stat a, b;
@@ -555,6 +679,8 @@ Suite *rename_suite(void)
 	ADD(s, rename_errors);
 	ADD(s, rename_noreplace);
 	ADD(s, rename_exchange);
+	ADD(s, rename_whiteout);
+	ADD(s, file_handles);
 	ADD(s, rename_hardlink_self);
 	ADD(s, rename_times);
 	return s;

@@ -261,6 +261,45 @@ START_TEST(file_dense_blocks)
 }
 END_TEST
 
+/*
+ * Holes are seen at the granularity of a block, which st_blksize gives
+ * (64 KiB here): a 4 KiB hole between two writes inside one block reads
+ * as zeros but is data to SEEK_HOLE; the bytes past the last write of a
+ * block are a hole.  ext4 sees the 4 KiB hole.
+ */
+START_TEST(file_seek_granularity)
+{
+	static char data[4096];
+	off_t bs, hole;
+	int fd;
+
+	setup("file_seek_granularity");
+	fill(data, sizeof(data), 10);
+	OK(fd = open(case_path("f"), O_RDWR | O_CREAT, 0644));
+	pwrite_all(fd, data, sizeof(data), 0);
+	pwrite_all(fd, data, sizeof(data), 8192);
+	OK(ftruncate(fd, MIB));
+	OK(fsync(fd));
+	bs = fst(fd).st_blksize;
+	hole = lseek(fd, 4096, SEEK_HOLE);
+	if (ref_mode) {
+		ck_assert_int_eq(hole, 4096);
+	} else {
+		ck_assert_int_eq(bs, 65536);
+		ck_assert_int_eq(hole, 12288);
+		ck_assert_int_eq(lseek(fd, 4096, SEEK_DATA), 4096);
+		ck_assert_int_eq(lseek(fd, 12288, SEEK_DATA), -1);
+		/* a whole block of hole is seen where it starts */
+		pwrite_all(fd, data, sizeof(data), 3 * bs);
+		OK(fsync(fd));
+		ck_assert_int_eq(lseek(fd, bs, SEEK_DATA), 3 * bs);
+		ck_assert_int_eq(lseek(fd, bs + 1, SEEK_HOLE), bs + 1);
+	}
+	expect_zeros(fd, 4096, 4096);
+	OK(close(fd));
+}
+END_TEST
+
 /* Data in [0, 1M) and [2M, 3M), holes in [1M, 2M) and [3M, 4M). */
 START_TEST(file_seek_data_hole)
 {
@@ -347,6 +386,43 @@ START_TEST(file_fallocate)
 		     sizeof(data) - 10, 100000));
 	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
 	expect_zeros(fd, sizeof(data) - 10, 10);
+	/* ZERO_RANGE, on bytes still in the kernel's cache: zeros, the
+	 * bytes around stay */
+	pwrite_all(fd, data, sizeof(data), 0);
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, 4096, 8192));
+	/* unaligned, across a block boundary, keeping the size */
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 65000,
+		     1000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
+	ck_assert_uint_eq(pread_all(fd, buf, sizeof(buf), 0), sizeof(data));
+	ck_assert_msg(memcmp(buf, data, 4096) == 0, "before the zeros");
+	ck_assert_msg(all_zero(buf + 4096, 8192), "zero range not zero");
+	ck_assert_msg(memcmp(buf + 12288, data + 12288, 65000 - 12288) == 0,
+		      "between the ranges");
+	ck_assert_msg(all_zero(buf + 65000, 1000), "second range not zero");
+	ck_assert_msg(memcmp(buf + 66000, data + 66000, sizeof(data) - 66000) ==
+			      0,
+		      "after the zeros");
+	/* past the end keeping the size: only what is inside changes */
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		     sizeof(data) - 10, 100000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data));
+	expect_zeros(fd, sizeof(data) - 10, 10);
+	/* past the end: the file grows, and the new range reads zero */
+	pwrite_all(fd, "tail", 4, sizeof(data) - 4);
+	OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, sizeof(data) - 2, 5000));
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data) - 2 + 5000);
+	ck_assert_uint_eq(pread_all(fd, buf, 2, sizeof(data) - 4), 2);
+	ck_assert_msg(memcmp(buf, "ta", 2) == 0, "bytes before the zeros");
+	expect_zeros(fd, sizeof(data) - 2, 5000);
+	FAILS2(fallocate(fd,
+			 FALLOC_FL_ZERO_RANGE | FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_KEEP_SIZE,
+			 0, 10),
+	       EINVAL, EOPNOTSUPP);
+	ck_assert_int_eq(fst(fd).st_size, sizeof(data) - 2 + 5000);
+	OK(ftruncate(fd, sizeof(data)));
+
 	/* PUNCH_HOLE without KEEP_SIZE is invalid */
 	FAILS2(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EINVAL,
 	       EOPNOTSUPP);
@@ -480,6 +556,7 @@ Suite *files_suite(void)
 	ADD(s, file_holes);
 	ADD(s, file_sparse_huge);
 	ADD(s, file_dense_blocks);
+	ADD(s, file_seek_granularity);
 	ADD(s, file_seek_data_hole);
 	ADD(s, file_fallocate);
 	ADD(s, file_copy_range);

@@ -400,16 +400,6 @@ static struct stat stat_sync(const char *path)
 	return st;
 }
 
-static void drop_dentries(void)
-{
-	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-
-	if (fd >= 0) {
-		ck_assert_int_eq(write(fd, "2", 1), 1);
-		close(fd);
-	}
-}
-
 /*
  * While another process keeps the daemon writing, lookups, getattr,
  * listings and xattrs are answered by the loop from the last commit (see

@@ -45,6 +45,27 @@ static const struct timespec meta_times[2] = {{1000000000, 5},
 static const struct timespec dir_times[2] = {{1300000000, 41},
 					     {1300000000, 42}};
 
+/* Keeps the file handle of path in xattr name of persist/x. */
+static void save_handle(const char *path, const char *name)
+{
+	size_t len;
+	struct file_handle *h = handle_of(tree_path("%s", path), &len);
+
+	OK(setxattr(tree_path("persist/x"), name, h, len, 0));
+	free(h);
+}
+
+/* The handle kept by save_handle(), opened with flags: fd or -1. */
+static int open_saved_handle(const char *name, int flags)
+{
+	char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	ssize_t n;
+
+	OK(n = getxattr(tree_path("persist/x"), name, buf, sizeof(buf)));
+	ck_assert_int_ge(n, (ssize_t) sizeof(struct file_handle));
+	return open_handle((struct file_handle *) buf, flags);
+}
+
 /* Renames, unlinks, truncations, a hole, and what to compare later. */
 static void persist_setup_more(void)
 {
@@ -72,6 +93,13 @@ static void persist_setup_more(void)
 	OK(setxattr(tree_path("persist/x"), "security.kept", "sec", 3, 0));
 	OK(setxattr(tree_path("persist/x"), "security.removed", "r", 1, 0));
 	OK(removexattr(tree_path("persist/x"), "security.removed"));
+	/* file handles, to open after the remount: of a file, of a
+	 * directory, and of a file deleted since */
+	save_handle("persist/a", "user.h_a");
+	save_handle("persist/dir/sub", "user.h_sub");
+	put(tree_path("persist/fh_gone"), "gone", 4);
+	save_handle("persist/fh_gone", "user.h_gone");
+	OK(unlink(tree_path("persist/fh_gone")));
 	/* inode numbers and ctimes, to compare after the remount */
 	snprintf(buf, sizeof(buf), "%llu",
 		 (unsigned long long) lst(tree_path("persist/a")).st_ino);
@@ -277,6 +305,20 @@ START_TEST(persist_more)
 	snprintf(want, sizeof(want), "%lld.%09ld",
 		 (long long) st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 	ck_assert_str_eq(buf, want);
+
+	/* file handles made before the remount, of inodes the kernel
+	 * forgot */
+	st = lst(tree_path("persist/dir/sub"));
+	n = (ssize_t) lst(tree_path("persist/a")).st_ino;
+	drop_dentries();
+	OK(fd = open_saved_handle("user.h_a", O_RDONLY));
+	ck_assert_uint_eq(fst(fd).st_ino, (ino_t) n);
+	OK(close(fd));
+	drop_dentries();
+	OK(fd = open_saved_handle("user.h_sub", O_RDONLY | O_DIRECTORY));
+	ck_assert_uint_eq(fst(fd).st_ino, st.st_ino);
+	OK(close(fd));
+	FAILS(open_saved_handle("user.h_gone", O_RDONLY), ESTALE);
 }
 END_TEST
 

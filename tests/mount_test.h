@@ -111,6 +111,13 @@ struct stat lst(const char *path);
 struct stat fst(int fd);
 bool exists(const char *path);
 char *list_dir(const char *dir, int *count);
+/* Makes the kernel forget the names and inodes it can (drop_caches). */
+void drop_dentries(void);
+struct file_handle;
+/* A file handle of path (name_to_handle_at), malloc'd; its size in *len. */
+struct file_handle *handle_of(const char *path, size_t *len);
+/* open_by_handle_at() on the filesystem under test: a descriptor or -1. */
+int open_handle(struct file_handle *h, int flags);
 void mkdir_p(const char *path);
 
 /* ---- an unprivileged child (see mount_test_util.c) ----------------- */

@@ -268,6 +268,41 @@ char *list_dir(const char *dir, int *count)
 	return out;
 }
 
+void drop_dentries(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	if (fd >= 0) {
+		ck_assert_int_eq(write(fd, "2", 1), 1);
+		close(fd);
+	}
+}
+
+struct file_handle *handle_of(const char *path, size_t *len)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	int mount_id;
+
+	ck_assert_ptr_nonnull(h);
+	h->handle_bytes = MAX_HANDLE_SZ;
+	ck_assert_msg(name_to_handle_at(AT_FDCWD, path, h, &mount_id, 0) == 0,
+		      "name_to_handle_at %s: %s", path, en(errno));
+	*len = sizeof(*h) + h->handle_bytes;
+	return h;
+}
+
+int open_handle(struct file_handle *h, int flags)
+{
+	int dir = open(m.path, O_RDONLY | O_DIRECTORY), fd, e;
+
+	ck_assert_msg(dir >= 0, "open %s: %s", m.path, en(errno));
+	fd = open_by_handle_at(dir, h, flags);
+	e = errno;
+	close(dir);
+	errno = e;
+	return fd;
+}
+
 void mkdir_p(const char *path)
 {
 	ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s",

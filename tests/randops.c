@@ -973,6 +973,9 @@ static void op_fallocate(struct run *r)
 		 "PUNCH_HOLE|KEEP_SIZE"},
 		{FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		 "PUNCH_HOLE|KEEP_SIZE"},
+		{FALLOC_FL_ZERO_RANGE, "ZERO_RANGE"},
+		{FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		 "ZERO_RANGE|KEEP_SIZE"},
 	};
 	struct slot *sl = pick_slot(r);
 	struct res x[NSIDES];
@@ -987,7 +990,8 @@ static void op_fallocate(struct run *r)
 	m = below(r, sizeof(modes) / sizeof(modes[0]));
 	size = ref_fd_size(sl);
 	off = gen_off(r, size);
-	if (modes[m].mode & FALLOC_FL_PUNCH_HOLE && chance(r, 10))
+	if (modes[m].mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) &&
+	    chance(r, 10))
 		len = size + 1; /* punch a large part, maybe all */
 	else
 		len = (off_t) gen_len(r, MIB);
