@@ -513,8 +513,11 @@ static int commit_locked(struct db *db, int again)
 	if (db->in_tx && (db->dirty || !again)) {
 		int64_t next_ino = db->next_ino;
 
-		/* inode numbers handed out stay used, even once deleted */
-		if (next_ino > db->ino_saved) {
+		/* inode numbers handed out stay used, even once deleted;
+		 * a batch with nothing else to commit writes nothing (a
+		 * lost one took numbers: a full disk must not fail the
+		 * empty commit of an unmount for them) */
+		if (db->dirty && next_ino > db->ino_saved) {
 			sqlite3_stmt *s = stmt(db, S_NEXT_INO_PUT);
 
 			sqlite3_bind_int64(s, 1, next_ino);

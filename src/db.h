@@ -85,6 +85,14 @@ const char *db_sqlite_version(void);
  */
 void db_set_log(void (*fn)(const char *line));
 
+/*
+ * Whether another program holds the write lock of the database in path,
+ * as a daemon that serves it read-write does all the time (but for the
+ * instant between a commit and the next batch: it tries a few times).
+ * 0 also when the file cannot be opened for writing.
+ */
+int db_write_locked(const char *path);
+
 /* Keeps up to mib MiB of database pages in memory (16 by default). */
 void db_set_cache(struct db *db, unsigned mib);
 

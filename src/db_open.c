@@ -513,6 +513,26 @@ void db_set_cache(struct db *db, unsigned mib)
 	pthread_mutex_unlock(&db->lock);
 }
 
+int db_write_locked(const char *path)
+{
+	sqlite3 *conn;
+	char err[256];
+	int rc = SQLITE_OK, tries;
+
+	if (db_sqlite_open(path, 0, &conn, err, sizeof(err)) < 0)
+		return 0;
+	sqlite3_busy_timeout(conn, 0);
+	for (tries = 0; tries < 5; tries++) {
+		rc = sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			break; /* SQLITE_BUSY, or SQLITE_READONLY */
+		sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+		usleep(2000);
+	}
+	sqlite3_close(conn);
+	return (rc & 0xff) == SQLITE_BUSY;
+}
+
 void db_set_mmap(struct db *db, unsigned mib)
 {
 	char sql[64];

@@ -45,6 +45,7 @@
 #include "journal.h"
 #include "lookup.h"
 #include "loop.h"
+#include "mountinfo.h"
 
 /* How long fs_drain() serves requests, at most. */
 #define FS_DRAIN_SECONDS 10
@@ -102,6 +103,11 @@ struct fs {
 	int draining; /* fs_drain() runs: seeks are answered at once */
 	void *held;   /* a request read as the loop stopped (chan_read_cb()) */
 	size_t held_size;
+
+	/* the superblock read-only (mount -o remount,ro): no atime */
+	pthread_mutex_t ro_lock; /* guards what follows */
+	int mountinfo;		 /* /proc/self/mountinfo, polled; or -1 */
+	int sb_ro;
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -932,6 +938,28 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 }
 
+/*
+ * The atime policy of a read now: none while the superblock is read-only
+ * (mount -o remount,ro: the kernel refuses every change, and reads must
+ * not make one).  A remount changes the mount table, which poll(2) on
+ * /proc/self/mountinfo reports (POLLPRI): only then is it read again.
+ */
+static enum db_atime fs_atime(struct fs *fs)
+{
+	struct pollfd p = {.fd = fs->mountinfo, .events = POLLPRI};
+	struct mountinfo mi;
+	int ro;
+
+	if (fs->cfg.atime == DB_ATIME_NOATIME || fs->mountinfo < 0)
+		return fs->cfg.atime;
+	pthread_mutex_lock(&fs->ro_lock);
+	if (poll(&p, 1, 0) > 0 && mountinfo_get(fs->cfg.mountpoint, &mi) == 0)
+		fs->sb_ro = mountinfo_has(mi.super, "ro");
+	ro = fs->sb_ro;
+	pthread_mutex_unlock(&fs->ro_lock);
+	return ro ? DB_ATIME_NOATIME : fs->cfg.atime;
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
@@ -954,10 +982,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 			if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
 				return;
-			due = db_atime_due(&st, fs->cfg.atime);
+			due = db_atime_due(&st, fs_atime(fs));
 		} else {
 			due = db_getattr(fs->db, ino, &st) == 0 &&
-			      db_atime_due(&st, fs->cfg.atime);
+			      db_atime_due(&st, fs_atime(fs));
 		}
 		if (due)
 			fi->keep_cache = 0;
@@ -997,7 +1025,7 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct fs *fs = fs_of(req);
 	char *buf = malloc(size ? size : 1);
-	enum db_atime atime = fs->cfg.atime;
+	enum db_atime atime = fs_atime(fs);
 	ssize_t n;
 
 	if (!buf) {
@@ -1660,6 +1688,11 @@ struct fs *fs_new(const struct fs_config *cfg)
 	if (!fs)
 		return NULL;
 	fs->cfg = *cfg;
+	fs->mountinfo = -1;
+	pthread_mutex_init(&fs->ro_lock, NULL);
+	if (cfg->mountpoint && !cfg->readonly)
+		fs->mountinfo =
+			open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	fs->refs = lookup_new();
 	fs->doomed = lookup_new();
 	fs->writers = lookup_new();
@@ -1738,5 +1771,8 @@ void fs_free(struct fs *fs)
 	free(fs->reap);
 	lookup_free(fs->writers);
 	chan_free(fs->chan);
+	if (fs->mountinfo >= 0)
+		close(fs->mountinfo);
+	pthread_mutex_destroy(&fs->ro_lock);
 	free(fs);
 }

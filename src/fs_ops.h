@@ -21,6 +21,7 @@ struct fs_config {
 	int writeback;		  /* let the kernel cache writes */
 	unsigned spin_us;	  /* poll for the next request this long */
 	unsigned mmap_mib;	  /* map this much of the database file */
+	const char *mountpoint;	  /* absolute, as mountinfo shows it */
 };
 
 struct fs;

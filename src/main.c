@@ -16,7 +16,7 @@
  */
 #include "dblock.h"
 #include "fs_ops.h"
-#include "mountinfo.h"
+#include "remount.h"
 #include "options.h"
 #include "utab.h"
 
@@ -333,20 +333,8 @@ static void ready(int fd)
  */
 static int set_bdi_max_ratio(const struct options *o)
 {
-	char dev[64], path[128], val[16];
-	int fd, n, rc;
+	int rc = bdi_set_max_ratio(o->cmdline.mountpoint, o->bdi_max_ratio);
 
-	rc = mountinfo_dev(o->cmdline.mountpoint, dev, sizeof(dev));
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "/sys/class/bdi/%s/max_ratio",
-			 dev);
-		n = snprintf(val, sizeof(val), "%u\n", o->bdi_max_ratio);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, val, (size_t) n) != n)
-			rc = -errno;
-		if (fd >= 0)
-			close(fd);
-	}
 	if (rc < 0)
 		fuse_log(FUSE_LOG_ERR,
 			 "sqlitefs: bdi_max_ratio=%u: cannot set the mount's "
@@ -440,6 +428,9 @@ int main(int argc, char *argv[])
 	struct fs *fs;
 	int lockfd, rc;
 
+	/* mount -o remount: a change of the running mount, no new daemon */
+	if (remount_wanted(argc, argv))
+		return remount_main(argc, argv);
 	fuse_set_log_func(log_stderr);
 	db_set_log(log_db);
 	parse_args(&args, &o);

@@ -80,10 +80,10 @@ int mountinfo_each(int (*fn)(const char *point, const char *type,
 	return rc;
 }
 
-int mountinfo_dev(const char *point, char *dev, size_t size)
+int mountinfo_get(const char *point, struct mountinfo *mi)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *num, *at;
+	char *line = NULL, *sep, *rest, *at;
 	size_t cap = 0;
 	int rc = -ENOENT;
 
@@ -91,25 +91,51 @@ int mountinfo_dev(const char *point, char *dev, size_t size)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
-		at = strchr(line, ' ');
-		at = at ? strchr(at + 1, ' ') : NULL;
-		if (!at)
+		sep = strstr(line, " - ");
+		if (!sep)
 			continue;
-		num = at + 1;
-		at = strchr(num, ' ');
-		if (!at)
-			continue;
-		*at++ = '\0';
-		at = field(at, 1); /* after ROOT */
+		*sep = '\0';
+		rest = sep + 3; /* TYPE SOURCE SUPER_OPTIONS */
+		at = field(line, 4);
 		if (!at)
 			continue;
 		unescape(at);
-		if (strcmp(at, point) == 0) {
-			snprintf(dev, size, "%s", num);
-			rc = 0; /* the newest is the last */
+		if (strcmp(at, point) != 0)
+			continue;
+		/* the newest is the last: fields after POINT, then before */
+		at = field(at + strlen(at) + 1, 0);
+		snprintf(mi->opts, sizeof(mi->opts), "%s", at ? at : "");
+		at = field(line, 2);
+		snprintf(mi->dev, sizeof(mi->dev), "%s", at ? at : "");
+		at = field(rest, 0);
+		snprintf(mi->type, sizeof(mi->type), "%s", at ? at : "");
+		at = at ? field(at + strlen(at) + 1, 0) : NULL;
+		if (at) {
+			unescape(at);
+			snprintf(mi->source, sizeof(mi->source), "%s", at);
+			at = field(at + strlen(at) + 1, 0);
+		} else {
+			mi->source[0] = '\0';
 		}
+		snprintf(mi->super, sizeof(mi->super), "%s", at ? at : "");
+		rc = 0;
 	}
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+int mountinfo_has(const char *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	while (*opts) {
+		if (!strncmp(opts, opt, n) && (opts[n] == ',' || !opts[n]))
+			return 1;
+		opts = strchr(opts, ',');
+		if (!opts)
+			break;
+		opts++;
+	}
+	return 0;
 }

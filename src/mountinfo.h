@@ -16,11 +16,23 @@ int mountinfo_each(int (*fn)(const char *point, const char *type,
 			     const char *source, void *ctx),
 		   void *ctx);
 
+/* One line of mountinfo, decoded (each field cut to its buffer). */
+struct mountinfo {
+	char dev[32];	   /* the device number, "MAJOR:MINOR" */
+	char type[64];	   /* "fuse.sqlitefs" */
+	char source[4096]; /* the database */
+	char opts[256];	   /* the mount's options: "rw,nosuid,nodev,..." */
+	char super[256];   /* the superblock's: "ro,user_id=0,..." */
+};
+
 /*
- * Writes the device number ("MAJOR:MINOR") of the newest mount at point,
- * an absolute path as mountinfo shows it, into dev.  Returns 0, -ENOENT
- * when nothing is mounted there, or -errno when the file cannot be read.
+ * Fills mi from the newest mount at point, an absolute path as mountinfo
+ * shows it.  Returns 0, -ENOENT when nothing is mounted there, or -errno
+ * when the file cannot be read.
  */
-int mountinfo_dev(const char *point, char *dev, size_t size);
+int mountinfo_get(const char *point, struct mountinfo *mi);
+
+/* Whether the comma-separated option list opts holds opt. */
+int mountinfo_has(const char *opts, const char *opt);
 
 #endif

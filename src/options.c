@@ -347,6 +347,7 @@ void opts_fs_config(const struct options *o, struct fs_config *cfg)
 	cfg->writeback = !o->nowriteback;
 	cfg->spin_us = o->spin;
 	cfg->mmap_mib = o->mmap;
+	cfg->mountpoint = o->cmdline.mountpoint;
 }
 
 void opts_free(struct options *o)
