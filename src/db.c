@@ -342,6 +342,17 @@ int op_begin_no_savepoint(struct db *db)
 		}
 		db->in_tx = 1;
 	}
+	/* an operation makes two inodes at most (a rename's whiteout) */
+	if (db->ino_ceiling - db->next_ino < 2 && db->next_ino < INT64_MAX) {
+		db->dirty = 1;
+		rc = commit_locked(db, 1);
+		if (rc == 0 && !db->in_tx)
+			rc = -EIO;
+		if (rc < 0) {
+			pthread_mutex_unlock(&db->lock);
+			return rc;
+		}
+	}
 	db->no_savepoint = 1;
 	return 0;
 }
@@ -513,14 +524,18 @@ static int commit_locked(struct db *db, int again)
 	if (db->in_tx && (db->dirty || !again)) {
 		int64_t next_ino = db->next_ino;
 
-		/* inode numbers handed out stay used, even once deleted;
-		 * a batch with nothing else to commit writes nothing (a
-		 * lost one took numbers: a full disk must not fail the
-		 * empty commit of an unmount for them) */
-		if (db->dirty && next_ino > db->ino_saved) {
+		int64_t ceiling = db->ino_ceiling;
+
+		/* inode numbers are handed out below a committed ceiling,
+		 * raised with a commit that has changes (an unmount's empty
+		 * commit must not become a write that a full disk fails) */
+		if (db->dirty && ceiling - next_ino < DB_INO_RESERVE / 2) {
 			sqlite3_stmt *s = stmt(db, S_NEXT_INO_PUT);
 
-			sqlite3_bind_int64(s, 1, next_ino);
+			ceiling = next_ino < INT64_MAX - DB_INO_RESERVE
+					  ? next_ino + DB_INO_RESERVE
+					  : INT64_MAX;
+			sqlite3_bind_int64(s, 1, ceiling);
 			rc = run(db, s);
 		}
 		/* the events go with the changes, or nothing commits */
@@ -539,7 +554,7 @@ static int commit_locked(struct db *db, int again)
 			db->pending = 0;
 		}
 		if (rc == 0) {
-			db->ino_saved = next_ino;
+			db->ino_ceiling = ceiling;
 			names_committed(db);
 			jr_committed(db);
 			snap_reset(db);

@@ -96,6 +96,9 @@ enum stmt_id {
 
 struct lookup;
 
+/* Inode numbers a commit reserves ahead (struct db's ino_ceiling). */
+#define DB_INO_RESERVE 65536
+
 struct db {
 	pthread_mutex_t lock; /* serialises every use of what follows */
 	sqlite3 *conn;
@@ -109,11 +112,13 @@ struct db {
 	int64_t next_ino;    /* the next inode number: never handed out twice in
 			   * one mount, even when SQLite rolls a batch back
 			   * (the kernel may still know the old inode);
-			   * INT64_MAX when none is left; nor in two: it
-			   * is kept in settings next_ino at each commit,
-			   * so that a file handle of a deleted inode
-			   * never names another */
-	int64_t ino_saved;   /* next_ino as settings holds it */
+			   * INT64_MAX when none is left; nor in two, nor
+			   * after a crash: numbers are handed out only
+			   * below ino_ceiling, so that a file handle of
+			   * a deleted inode never names another */
+	int64_t ino_ceiling; /* settings next_ino: committed, every number
+			      * below it may have been handed out; raised
+			      * DB_INO_RESERVE ahead by commits */
 	char *scratch;	     /* one block, for read-modify-write */
 	int has_caps;	     /* some inode may have security.capability */
 	int no_savepoint;    /* the operation runs without one (see

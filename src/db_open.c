@@ -136,10 +136,11 @@ static int db_prepare(struct db *db, char *err, size_t errsz)
 	/* INT64_MAX (a damaged database) leaves no number to hand out */
 	if (db->next_ino < INT64_MAX)
 		db->next_ino++;
-	/* nor those of inodes deleted since (file handles name them) */
-	db->ino_saved = query_int(db, S_NEXT_INO_GET);
-	if (db->ino_saved > db->next_ino)
-		db->next_ino = db->ino_saved;
+	/* nor those that may have been handed out (file handles name
+	 * inodes by number): below the ceiling of the last mount */
+	db->ino_ceiling = query_int(db, S_NEXT_INO_GET);
+	if (db->ino_ceiling > db->next_ino)
+		db->next_ino = db->ino_ceiling;
 	db->scratch = malloc(db->block_size);
 	return db->scratch ? 0 : -ENOMEM;
 }

@@ -10,7 +10,9 @@
  * hardening of https://www.sqlite.org/security.html: stored triggers and
  * views off, SQLite's defensive mode on, the schema untrusted (functions
  * with side effects refused in it), no extension loading, no ATTACH, a
- * cap on the length of a value, cell size checks, no memory mapping.
+ * cap on the length of a value, cell size checks, no memory mapping (the
+ * daemon maps the file only when its user asks, -o mmap: a read error
+ * under a mapping ends the process with SIGBUS).
  *
  * For the files that speak SQL themselves (db.c, db_*.c, fsck_db.c): the
  * others go through db_open().  The connection is named by its struct tag

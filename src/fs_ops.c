@@ -65,6 +65,9 @@
 /* The page cache of the read-only connection (loop.h), in MiB. */
 #define FS_SNAP_CACHE_MIB 2
 
+/* How often the superblock's read-only flag is read without a sign. */
+#define FS_RO_RECHECK_S 5
+
 /* The least a directory entry takes in a reply: struct fuse_dirent. */
 #define FS_DIRENT_MIN 24
 
@@ -108,6 +111,7 @@ struct fs {
 	pthread_mutex_t ro_lock; /* guards what follows */
 	int mountinfo;		 /* /proc/self/mountinfo, polled; or -1 */
 	int sb_ro;
+	time_t ro_due; /* read the flags again from then on (monotonic s) */
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -939,25 +943,46 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 }
 
 /*
- * The atime policy of a read now: none while the superblock is read-only
- * (mount -o remount,ro: the kernel refuses every change, and reads must
- * not make one).  A remount changes the mount table, which poll(2) on
- * /proc/self/mountinfo reports (POLLPRI): only then is it read again.
+ * Whether the superblock is read-only now (mount -o remount,ro: the
+ * kernel refuses every change, and the daemon must not make one of its
+ * own).  A remount through mount(2) changes the mount table, which
+ * poll(2) on /proc/self/mountinfo reports (POLLPRI); other ways to make
+ * it read-only (fsconfig(2), an emergency remount) do not, so the flags
+ * are read again every FS_RO_RECHECK_S seconds too.  The mount is the
+ * newest at the mount point, if it is this daemon's.
  */
-static enum db_atime fs_atime(struct fs *fs)
+static int sb_readonly(struct fs *fs)
 {
 	struct pollfd p = {.fd = fs->mountinfo, .events = POLLPRI};
 	struct mountinfo mi;
+	struct timespec now;
 	int ro;
 
-	if (fs->cfg.atime == DB_ATIME_NOATIME || fs->mountinfo < 0)
-		return fs->cfg.atime;
+	if (fs->mountinfo < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	pthread_mutex_lock(&fs->ro_lock);
-	if (poll(&p, 1, 0) > 0 && mountinfo_get(fs->cfg.mountpoint, &mi) == 0)
-		fs->sb_ro = mountinfo_has(mi.super, "ro");
+	if (poll(&p, 1, 0) > 0 || now.tv_sec >= fs->ro_due) {
+		if (mountinfo_get(fs->cfg.mountpoint, &mi) == 0 &&
+		    !strcmp(mi.type, "fuse.sqlitefs") &&
+		    !strcmp(mi.source, db_filename(fs->db))) {
+			fs->sb_ro = mountinfo_has(mi.super, "ro");
+			fs->ro_due = now.tv_sec + FS_RO_RECHECK_S;
+		} else {
+			fs->ro_due = 0; /* not read: again next time */
+		}
+	}
 	ro = fs->sb_ro;
 	pthread_mutex_unlock(&fs->ro_lock);
-	return ro ? DB_ATIME_NOATIME : fs->cfg.atime;
+	return ro;
+}
+
+/* The atime policy of a read now: none while read-only (sb_readonly()). */
+static enum db_atime fs_atime(struct fs *fs)
+{
+	if (fs->cfg.atime == DB_ATIME_NOATIME || !sb_readonly(fs))
+		return fs->cfg.atime;
+	return DB_ATIME_NOATIME;
 }
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -1569,6 +1594,8 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	rc = db_getattr(fs_of(req)->db, ino, &root);
 	if (rc == 0 && ctx->uid != 0 && ctx->uid != root.st_uid)
 		rc = -EPERM;
+	if (rc == 0 && sb_readonly(fs_of(req)))
+		rc = -EROFS; /* the kernel lets ioctls through */
 	if (rc == 0)
 		rc = db_set(fs_of(req)->db, set.key, set.value);
 	if (rc < 0)

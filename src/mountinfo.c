@@ -80,45 +80,54 @@ int mountinfo_each(int (*fn)(const char *point, const char *type,
 	return rc;
 }
 
+/*
+ * Cuts line into its space-separated fields, in place: up to max of them
+ * in f.  Returns how many.  Escaped fields are decoded only after this
+ * (unescape() shortens them).
+ */
+static int fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	while (*line && n < max) {
+		f[n++] = line;
+		line = strchr(line, ' ');
+		if (!line)
+			break;
+		*line++ = '\0';
+	}
+	return n;
+}
+
 int mountinfo_get(const char *point, struct mountinfo *mi)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *sep, *rest, *at;
+	char *line = NULL, *fld[64];
 	size_t cap = 0;
-	int rc = -ENOENT;
+	int rc = -ENOENT, n, sep;
 
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
-		sep = strstr(line, " - ");
-		if (!sep)
+		n = fields(line, fld, 64);
+		/* ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE
+		 * SOURCE SUPER_OPTIONS */
+		for (sep = 6; sep < n && strcmp(fld[sep], "-"); sep++)
+			;
+		if (sep + 2 >= n) /* no TYPE and SOURCE */
 			continue;
-		*sep = '\0';
-		rest = sep + 3; /* TYPE SOURCE SUPER_OPTIONS */
-		at = field(line, 4);
-		if (!at)
+		unescape(fld[4]);
+		if (strcmp(fld[4], point) != 0)
 			continue;
-		unescape(at);
-		if (strcmp(at, point) != 0)
-			continue;
-		/* the newest is the last: fields after POINT, then before */
-		at = field(at + strlen(at) + 1, 0);
-		snprintf(mi->opts, sizeof(mi->opts), "%s", at ? at : "");
-		at = field(line, 2);
-		snprintf(mi->dev, sizeof(mi->dev), "%s", at ? at : "");
-		at = field(rest, 0);
-		snprintf(mi->type, sizeof(mi->type), "%s", at ? at : "");
-		at = at ? field(at + strlen(at) + 1, 0) : NULL;
-		if (at) {
-			unescape(at);
-			snprintf(mi->source, sizeof(mi->source), "%s", at);
-			at = field(at + strlen(at) + 1, 0);
-		} else {
-			mi->source[0] = '\0';
-		}
-		snprintf(mi->super, sizeof(mi->super), "%s", at ? at : "");
-		rc = 0;
+		snprintf(mi->dev, sizeof(mi->dev), "%s", fld[2]);
+		snprintf(mi->opts, sizeof(mi->opts), "%s", fld[5]);
+		snprintf(mi->type, sizeof(mi->type), "%s", fld[sep + 1]);
+		unescape(fld[sep + 2]);
+		snprintf(mi->source, sizeof(mi->source), "%s", fld[sep + 2]);
+		snprintf(mi->super, sizeof(mi->super), "%s",
+			 sep + 3 < n ? fld[sep + 3] : "");
+		rc = 0; /* the newest is the last */
 	}
 	free(line);
 	fclose(f);

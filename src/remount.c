@@ -16,15 +16,25 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* The daemon's options that a remount cannot change. */
-static const char *const fixed[] = {
-	"commit=", "cache=", "mmap=", "spin=", "timeout=", "nowriteback"};
+/* The mount flags a remount sets or clears, as mount(8) names them. */
+static const struct {
+	const char *set, *clear;
+	unsigned long flag;
+} flag_opts[] = {
+	{"nosuid", "suid", MS_NOSUID},
+	{"nodev", "dev", MS_NODEV},
+	{"noexec", "exec", MS_NOEXEC},
+	{"nosymfollow", "symfollow", MS_NOSYMFOLLOW},
+	{"sync", "async", MS_SYNCHRONOUS},
+	{"dirsync", "nodirsync", MS_DIRSYNC},
+	{"lazytime", "nolazytime", MS_LAZYTIME},
+};
 
 struct request {
 	const char *database, *mountpoint;
-	int ro;		  /* the last of ro and rw; rw if neither */
-	long max_ratio;	  /* bdi_max_ratio=, or -1 */
-	const char *opts; /* the -o lists, for remount_wanted() */
+	int ro;			  /* the last of ro and rw; rw if neither */
+	long max_ratio;		  /* bdi_max_ratio=, or -1 */
+	unsigned long set, clear; /* flags asked for, flags asked away */
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,12 +73,21 @@ static int parse_list(struct request *r, const char *list)
 				rc = fail("%s: a percentage from 0 to 100",
 					  opt);
 		} else {
-			for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-				if (!strncmp(opt, fixed[i], strlen(fixed[i])))
-					rc = fail("%s cannot change on a "
-						  "remount: unmount and "
-						  "mount again",
-						  opt);
+			/* the daemon's other options (commit=...) stay as
+			 * they are: mount(8) adds those of fstab */
+			for (i = 0;
+			     i < sizeof(flag_opts) / sizeof(flag_opts[0]);
+			     i++) {
+				unsigned long fl = flag_opts[i].flag;
+
+				if (!strcmp(opt, flag_opts[i].set)) {
+					r->set |= fl;
+					r->clear &= ~fl;
+				} else if (!strcmp(opt, flag_opts[i].clear)) {
+					r->clear |= fl;
+					r->set &= ~fl;
+				}
+			}
 		}
 	}
 	free(copy);
@@ -131,10 +150,12 @@ int bdi_set_max_ratio(const char *point, unsigned percent)
 	snprintf(path, sizeof(path), "/sys/class/bdi/%s/max_ratio", mi.dev);
 	n = snprintf(val, sizeof(val), "%u\n", percent);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, val, (size_t) n) != n)
+	if (fd < 0)
+		return -errno;
+	errno = EIO; /* what a short write says */
+	if (write(fd, val, (size_t) n) != n)
 		rc = -errno;
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return rc;
 }
 
@@ -144,6 +165,7 @@ int remount_main(int argc, char **argv)
 	unsigned long flags = MS_REMOUNT;
 	struct mountinfo mi;
 	struct request r;
+	size_t i;
 	int fd, rc;
 
 	if (parse(&r, argc, argv))
@@ -167,19 +189,15 @@ int remount_main(int argc, char **argv)
 			    "read-write",
 			    db);
 
-	/* the mount's own flags stay; no atime flag keeps its atime flag */
+	/* the flags it has, changed as asked (mount(2) clears the flags it
+	 * is not given); no atime flag keeps its atime flag */
+	for (i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+		if (mountinfo_has(mi.opts, flag_opts[i].set) ||
+		    mountinfo_has(mi.super, flag_opts[i].set))
+			flags |= flag_opts[i].flag;
+	flags = (flags | r.set) & ~r.clear;
 	if (r.ro)
 		flags |= MS_RDONLY;
-	if (mountinfo_has(mi.opts, "nosuid"))
-		flags |= MS_NOSUID;
-	if (mountinfo_has(mi.opts, "nodev"))
-		flags |= MS_NODEV;
-	if (mountinfo_has(mi.opts, "noexec"))
-		flags |= MS_NOEXEC;
-	if (mountinfo_has(mi.super, "sync"))
-		flags |= MS_SYNCHRONOUS;
-	if (mountinfo_has(mi.super, "dirsync"))
-		flags |= MS_DIRSYNC;
 	if (mount(mi.source, mp, mi.type, flags, NULL) < 0)
 		return fail("%s: cannot remount: %s", mp,
 			    errno == EBUSY ? "files are open for writing"
@@ -198,7 +216,9 @@ int remount_main(int argc, char **argv)
 		close(fd);
 	}
 	if (r.max_ratio >= 0) {
-		rc = bdi_set_max_ratio(mp, (unsigned) r.max_ratio);
+		/* 0: the kernel's own share for FUSE */
+		rc = bdi_set_max_ratio(mp, r.max_ratio ? (unsigned) r.max_ratio
+						       : 1);
 		if (rc < 0)
 			return fail("%s: cannot set bdi_max_ratio: %s", mp,
 				    strerror(-rc));

@@ -15,9 +15,11 @@
  *   rw  Only for a daemon that serves the database read-write (it holds
  *       SQLite's write lock all the time): one that was mounted with -o
  *       ro, or found the file read-only, cannot take writes.
- * bdi_max_ratio= is applied too; the daemon's other options (commit=,
- * cache=, mmap=, spin=, timeout=, nowriteback) cannot change while it
- * runs, and are refused.
+ * The mount's flags change as asked (nosuid, nodev, noexec, nosymfollow,
+ * sync, dirsync, lazytime and their opposites); a flag not named stays.
+ * bdi_max_ratio= is applied too (0: the kernel's 1 %); the daemon's other
+ * options (commit=, cache=, ...) keep the values it was started with:
+ * mount(8) passes those of fstab along, and they are ignored.
  */
 #ifndef REMOUNT_H
 #define REMOUNT_H

@@ -72,6 +72,52 @@ START_TEST(test_ino_not_reused)
 }
 END_TEST
 
+/*
+ * Nor after a crash: a number handed out in a batch that never committed
+ * (the kernel, or a file handle, may have seen it) is not used again.
+ */
+START_TEST(test_ino_not_reused_after_crash)
+{
+	ino_t lost = 0, next;
+	int fds[2], status;
+	pid_t pid;
+
+	mkfile(DB_ROOT_INO, "kept");
+	ck_assert_int_eq(db_sync(db), 0);
+	close_db();
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct db *c = NULL;
+		struct stat st;
+		char err[256];
+
+		if (db_open(db_path, 0, &c, err, sizeof(err)) < 0)
+			_exit(10);
+		if (db_mknod(c, DB_ROOT_INO, "lost", S_IFREG | 0644, 0, NULL,
+			     &cred, &st) < 0)
+			_exit(11);
+		if (write(fds[1], &st.st_ino, sizeof(st.st_ino)) !=
+		    (ssize_t) sizeof(st.st_ino))
+			_exit(12);
+		_exit(0); /* no commit, no close: as a crash */
+	}
+	close(fds[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child status %d", status);
+	ck_assert_int_eq(read(fds[0], &lost, sizeof(lost)),
+			 (ssize_t) sizeof(lost));
+	close(fds[0]);
+	open_db(0);
+	ck_assert_int_eq(db_lookup(db, DB_ROOT_INO, "lost", &(struct stat){0}),
+			 -ENOENT);
+	next = mkfile(DB_ROOT_INO, "new");
+	ck_assert_uint_gt(next, lost);
+}
+END_TEST
+
 START_TEST(test_mknod_types)
 {
 	static const struct {
@@ -786,4 +832,5 @@ void add_attributes_cases(TCase *tc)
 	tcase_add_test(tc, test_atime_policy);
 	tcase_add_test(tc, test_atime_due);
 	tcase_add_test(tc, test_ino_not_reused);
+	tcase_add_test(tc, test_ino_not_reused_after_crash);
 }

@@ -27,9 +27,9 @@ mkfs=${MKFS_C:?}
 fsck=${FSCK:?}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/remount_test.XXXXXX")
 chmod 755 "$dir"
-mnt=$dir/mnt
+mnt="$dir/m nt" # mountinfo escapes the space: \040
 cleanup() {
-	grep -q " $mnt " /proc/mounts && umount -l "$mnt"
+	mountpoint -q "$mnt" && umount -l "$mnt"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -41,7 +41,7 @@ ln -s "$daemon" "$dir/bin/sqlitefs"
 mount --bind "$dir/bin" /usr/local/bin || exit 1
 
 query() { sqlite3 -batch "$dir/fs.db" "$1"; }
-info() { awk -v m="$mnt" '$5 == m' /proc/self/mountinfo | tail -n 1; }
+info() { awk -v m="$(printf '%s' "$mnt" | sed 's/ /\\\\040/g')" '$5 == m' /proc/self/mountinfo | tail -n 1; }
 # The mount's and the superblock's ro/rw: "ro ro" after a remount,ro.
 modes() { info | awk '{ split($6, a, ","); for (i = 7; $i != "-"; i++); split($(i + 3), b, ","); print a[1], b[1] }'; }
 unmount() { umount "$mnt" && flock -x -w 10 "$dir/fs.db" true; }
@@ -71,7 +71,7 @@ EOF
 }
 
 "$mkfs" "$dir/fs.db" >/dev/null
-echo "1..14"
+echo "1..15"
 "$daemon" "$dir/fs.db" "$mnt" || exit 1
 echo old >"$mnt/old"
 touch -a -d 2001-01-01 "$mnt/old"
@@ -87,8 +87,8 @@ check "a file open for writing: the remount fails, as on ext4" \
 
 mount -o remount,ro "$mnt" 2>"$dir/err"
 rc=$?
-check "mount -o remount,ro: exit 0, read-only" \
-	'[ $rc -eq 0 ] && [ "$(modes)" = "ro ro" ] || { sed "s/^/# /" "$dir/err"; false; }'
+check "mount -o remount,ro: exit 0, read-only, nosuid and nodev kept" \
+	'[ $rc -eq 0 ] && [ "$(modes)" = "ro ro" ] && info | grep -q " ro,nosuid,nodev," || { sed "s/^/# /" "$dir/err"; info | sed "s/^/# /"; false; }'
 check "what the kernel cached is in the database when it returns" \
 	'[ "$(query "SELECT size FROM listing WHERE path = '\''/cached'\''")" = 19 ]'
 before=$(state)
@@ -120,10 +120,17 @@ cat "$mnt/moved" >/dev/null
 check "reads update atime again" \
 	'[ "$(stat -c %X "$mnt/moved")" != "$(date -d 2001-01-01 +%s)" ]'
 
-mount -o remount,commit=3 "$mnt" 2>"$dir/err"
+mount -o remount,commit=3,noexec "$mnt" 2>"$dir/err"
 rc=$?
-check "an option the daemon cannot change is refused, the mount unchanged" \
-	'[ $rc -ne 0 ] && grep -q "commit=3 cannot change" "$dir/err" && [ "$(modes)" = "rw rw" ]'
+mount -o remount,ro "$mnt" 2>>"$dir/err" && mount -o remount,rw "$mnt" 2>>"$dir/err"
+rc2=$?
+check "remount,noexec adds noexec, later remounts keep it; commit= stays as it is" \
+	'[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(modes)" = "rw rw" ] && info | grep -q " rw,nosuid,nodev,noexec," || { sed "s/^/# /" "$dir/err"; info | sed "s/^/# /"; false; }'
+"$daemon" "$dir/fs.db" "$mnt" -o remount,ro 2>"$dir/err" && ro_info=$(info) &&
+	"$daemon" "$dir/fs.db" "$mnt" -o remount,rw 2>>"$dir/err"
+rc=$?
+check "run by hand, without the flags: the mount keeps nosuid, nodev, noexec" \
+	'[ $rc -eq 0 ] && echo "$ro_info" | grep -q " ro,nosuid,nodev,noexec," && info | grep -q " rw,nosuid,nodev,noexec," || { sed "s/^/# /" "$dir/err"; echo "$ro_info" | sed "s/^/# /"; false; }'
 mount -o remount,bdi_max_ratio=23 "$mnt" 2>"$dir/err"
 rc=$?
 check "remount,bdi_max_ratio=23 sets the mount's max_ratio" \
