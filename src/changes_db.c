@@ -150,6 +150,8 @@ static int read_setting(sqlite3_stmt *s, struct changes_state *st)
 	const char *text = (const char *) sqlite3_column_text(s, 1);
 	int64_t v = sqlite3_column_int64(s, 1);
 
+	if (!key)
+		return -1; /* damaged */
 	if (!strcmp(key, JR_KEY_UUID)) {
 		if (!text || !jr_uuid_valid(text))
 			return -1;

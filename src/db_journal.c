@@ -767,6 +767,8 @@ static int settings_load(struct db *db, char *err, size_t errsz)
 		const char *key = (const char *) sqlite3_column_text(s, 0);
 		int64_t v = sqlite3_column_int64(s, 1);
 
+		if (!key)
+			continue; /* damaged: the count below finds it short */
 		seen++;
 		if (!strcmp(key, JR_KEY_UUID)) {
 			const char *u =
