@@ -963,14 +963,14 @@ static int sb_readonly(struct fs *fs)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	pthread_mutex_lock(&fs->ro_lock);
 	if (poll(&p, 1, 0) > 0 || now.tv_sec >= fs->ro_due) {
+		/* not found (detached, or another mount on top): the last
+		 * flag stays; reading the file on every request would not
+		 * tell more */
 		if (mountinfo_get(fs->cfg.mountpoint, &mi) == 0 &&
 		    !strcmp(mi.type, "fuse.sqlitefs") &&
-		    !strcmp(mi.source, db_filename(fs->db))) {
+		    !strcmp(mi.source, db_filename(fs->db)))
 			fs->sb_ro = mountinfo_has(mi.super, "ro");
-			fs->ro_due = now.tv_sec + FS_RO_RECHECK_S;
-		} else {
-			fs->ro_due = 0; /* not read: again next time */
-		}
+		fs->ro_due = now.tv_sec + FS_RO_RECHECK_S;
 	}
 	ro = fs->sb_ro;
 	pthread_mutex_unlock(&fs->ro_lock);
