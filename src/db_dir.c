@@ -10,6 +10,7 @@
  * (name_changed()) in case the batch is lost.  An inode whose last name
  * goes keeps its rows until db_forget().
  */
+#include "acl.h"
 #include "db_impl.h"
 #include "journal.h"
 
@@ -195,8 +196,9 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 			const struct db_cred *cred, struct stat *st)
 {
 	struct inode dir, in;
+	struct acl dflt, access;
 	int64_t now = now_ns(), id, ino;
-	int rc;
+	int rc, inherit = 0, extended = 0;
 
 	rc = dir_get(db, parent, &dir);
 	if (rc < 0)
@@ -208,9 +210,23 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 		return rc == 0 ? -EEXIST : rc;
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
+	/* a default ACL of dir, or else the umask, limits the mode */
+	if (!S_ISLNK(mode)) {
+		inherit = acl_default_get(db, parent, &dflt);
+		if (inherit < 0)
+			return inherit;
+	}
+	if (inherit) {
+		access = dflt;
+		extended = acl_create(&access, &mode);
+	} else if (!S_ISLNK(mode)) {
+		mode &= ~(cred->umask & 0777);
+	}
 
 	inode_init(&in, &dir, mode, rdev, target, cred, now);
 	rc = inode_new(db, &in, target);
+	if (rc == 0 && inherit)
+		rc = acl_new_inode(db, &in, &dflt, extended ? &access : NULL);
 	if (rc < 0)
 		return rc;
 	rc = dentry_new(db, parent, name, in.ino);

@@ -467,6 +467,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	/* until the open proves none: a check, a read-only database
 	 * (another program might add one behind its back) */
 	atomic_init(&db->has_security, 1);
+	atomic_init(&db->has_acl, 1);
 	db->path = strdup(path);
 	rc = db_sqlite_open(path, flags & ~DB_SQLITE_CREATE, &db->conn, err,
 			    errsz);
@@ -482,6 +483,8 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 			atomic_store(&db->has_security, 0);
 		else
 			db->has_caps = query_int(db, S_HAS_CAPS) != 0;
+		if (query_int(db, S_HAS_ACL) == 0 && !db->readonly)
+			atomic_store(&db->has_acl, 0);
 		if (!db->readonly)
 			rc = take_write_lock(db, err, errsz);
 		if (rc == 0 && !db->readonly)

@@ -80,6 +80,7 @@ static void usage(void)
 	       "1)\n");
 	printf("  -o nowriteback       send each write(2) through at once "
 	       "(default: cached)\n");
+	printf("  -o acl, -o noacl     POSIX ACLs on (default) or off\n");
 	printf("  -o spin=%-12d microseconds to poll for the next request "
 	       "(0: sleep)\n",
 	       OPTS_SPIN_DEFAULT);
