@@ -421,8 +421,7 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 			return rc;
 	}
 	setattr_times(&in, st, mask, now);
-	if (mask & DB_SET_MODE)
-		rc = acl_chmod_locked(db, &in);
+	rc = mask & DB_SET_MODE ? acl_chmod_locked(db, &in) : 0;
 	if (rc == 0)
 		rc = inode_put(db, &in);
 	if (rc == 0)
