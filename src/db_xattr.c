@@ -9,8 +9,8 @@
  * db->has_caps is set once any inode may hold security.capability, which
  * kill_priv() must then drop.
  *
- * POSIX ACLs (acl.h), by the kernel's rules, which it leaves to this
- * daemon under FUSE_CAP_POSIX_ACL: an ACL row holds a valid ACL, in the
+ * POSIX ACLs (acl.h), by the kernel's rules, which its FUSE client leaves
+ * to the daemon: an ACL row holds a valid ACL, in the
  * form acl_encode() writes; an access ACL row exists only where the ACL
  * says more than the mode, whose permission bits always follow it (the
  * group bits are its mask); a default ACL row only on a directory.  A new
