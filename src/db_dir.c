@@ -506,15 +506,27 @@ static int rename_whiteout(struct db *db, const struct rename_side *src,
 			   const struct db_cred *cred, int64_t now)
 {
 	struct inode dir, in;
-	int rc;
+	struct acl dflt, access;
+	mode_t mode = S_IFCHR;
+	int rc, inherit, extended = 0;
 
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
 	rc = dir_get(db, src->parent, &dir);
 	if (rc < 0)
 		return rc;
-	inode_init(&in, &dir, S_IFCHR, 0, NULL, cred, now);
+	/* as ext4, the whiteout takes the default ACL (with no access) */
+	inherit = acl_default_get(db, src->parent, &dflt);
+	if (inherit < 0)
+		return inherit;
+	if (inherit) {
+		access = dflt;
+		extended = acl_create(&access, &mode);
+	}
+	inode_init(&in, &dir, mode, 0, NULL, cred, now);
 	rc = inode_new(db, &in, NULL);
+	if (rc == 0 && inherit)
+		rc = acl_new_inode(db, &in, &dflt, extended ? &access : NULL);
 	if (rc == 0)
 		rc = dentry_new(db, src->parent, src->name, in.ino);
 	if (rc == 0)

@@ -14,7 +14,7 @@
  * form acl_encode() writes; an access ACL row exists only where the ACL
  * says more than the mode, whose permission bits always follow it (the
  * group bits are its mask); a default ACL row only on a directory.  A new
- * inode takes its directory's default ACL (acl_inherit()), chmod changes
+ * inode takes its directory's default ACL (acl_new_inode()), chmod changes
  * the access ACL with the mode (acl_chmod_locked()).
  *
  * db->has_security is 0 only while no row's name starts with "security.":
@@ -189,6 +189,8 @@ static int setacl_locked(struct db *db, int64_t ino, const char *name, int kind,
 	if (rc < 0)
 		return rc;
 	mode = in.mode;
+	if (S_ISLNK(in.mode))
+		return -EOPNOTSUPP; /* as the kernel: symlinks have none */
 	if (kind == 2 && !S_ISDIR(in.mode))
 		return -EACCES;
 	if (kind == 2) {
@@ -238,7 +240,8 @@ int acl_chmod_locked(struct db *db, const struct inode *in)
 	if (rc <= 0)
 		return rc;
 	acl_chmod(&acl, in->mode);
-	return acl_put(db, in->ino, ACL_XATTR_ACCESS, &acl);
+	rc = jr_changed(db, in->ino, in->mode, JR_XATTR, 0, 0);
+	return rc < 0 ? rc : acl_put(db, in->ino, ACL_XATTR_ACCESS, &acl);
 }
 
 int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,

@@ -403,6 +403,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		fs->dont_mask = 1;
 	} else {
 		db_set_acl(fs->db, 0);
+		if (fs->snap)
+			db_set_acl(fs->snap, 0);
 	}
 	/*
 	 * An O_DIRECT write makes the kernel drop the cached pages of its
@@ -1322,6 +1324,7 @@ int fs_loop(struct fs *fs, struct fuse_session *se)
 		else {
 			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
 			db_set_mmap(fs->snap, fs->cfg.mmap_mib);
+			db_set_acl(fs->snap, fs->cfg.acl);
 		}
 		l = loop_new(se, fs->db, fs->snap != NULL);
 	}

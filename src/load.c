@@ -312,7 +312,7 @@ static int load_dir(struct loader *l, ino_t dir, const struct statx *dsx);
 /* Loads the current path, called name, into directory parent. */
 static int load_entry(struct loader *l, ino_t parent, const char *name)
 {
-	struct db_cred cred;
+	struct db_cred cred = {0};
 	struct link_node key, *node, **found;
 	struct statx sx;
 	struct stat st;

@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -238,6 +239,13 @@ START_TEST(acl_default)
 	ck_assert_uint_eq(perms(case_path("d/fifo")), 0600);
 	expect_acl(case_path("d/fifo"), ACCESS,
 		   ACL({U_OBJ, 6, 0}, {U, 7, NOBODY}, {G_OBJ, 5, 0},
+		       {MASK, 0, 0}, {O, 0, 0}));
+	/* a whiteout left by a rename takes it too, limited to mode 0 */
+	OK(renameat2(AT_FDCWD, case_path("d/fifo"), AT_FDCWD,
+		     case_path("d/fifo2"), RENAME_WHITEOUT));
+	ck_assert(S_ISCHR(lst(case_path("d/fifo")).st_mode));
+	expect_acl(case_path("d/fifo"), ACCESS,
+		   ACL({U_OBJ, 0, 0}, {U, 7, NOBODY}, {G_OBJ, 5, 0},
 		       {MASK, 0, 0}, {O, 0, 0}));
 	ck_assert_uint_eq(perms(case_path("d/link")), 0777);
 	FAILS(lgetxattr(case_path("d/link"), ACCESS, NULL, 0), EOPNOTSUPP);
