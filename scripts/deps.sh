@@ -2,7 +2,7 @@
 # deps.sh - install what building and testing sqlitefs needs (Debian 12, root)
 set -eu
 pkgs="libfuse3-dev fuse3 libsqlite3-dev sqlite3 check meson ninja-build \
-pkg-config libmount-dev gcc clang-format attr"
+pkg-config libmount-dev gcc clang-format attr acl rsync"
 # operations: tests/treedesc.py, the man page test; the daemon under valgrind
 pkgs="$pkgs python3 man-db valgrind"
 missing=""

@@ -132,6 +132,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		       "WHERE name = 'security.capability')",
 	[S_HAS_SECURITY] = "SELECT EXISTS (SELECT 1 FROM xattr "
 			   "WHERE name >= 'security.' AND name < 'security/')",
+	[S_HAS_ACL] =
+		"SELECT EXISTS (SELECT 1 FROM xattr WHERE name IN "
+		"('system.posix_acl_access', 'system.posix_acl_default'))",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_MAX_INO] = "SELECT max(ino) FROM inode",
 	[S_NEXT_INO_GET] = "SELECT value FROM settings WHERE key = 'next_ino' "

@@ -172,10 +172,15 @@ int db_snap_clean_data(struct db *db, uint64_t gen, uint64_t ino,
 /* 1 if another thread holds the database lock (a hint: it may be gone). */
 int db_busy(struct db *db);
 
-/* Who performs a call: owner of new inodes, and their groups. */
+/*
+ * Who performs a call: owner of new inodes, and their groups; umask: the
+ * caller's, which db_mknod() applies unless the directory has a default
+ * ACL (0 where the kernel applied it already).
+ */
 struct db_cred {
 	uid_t uid;
 	gid_t gid;
+	mode_t umask;
 };
 
 /* Fills st for inode ino.  -ENOENT if there is none. */
@@ -385,10 +390,30 @@ int db_statfs(struct db *db, struct statvfs *sv);
 /* Flags of db_setxattr(), the values of setxattr(2). */
 #define DB_XATTR_CREATE 0x1
 #define DB_XATTR_REPLACE 0x2
+/*
+ * Setting an access ACL drops the set-group-ID bit: the caller is outside
+ * the file's group and lacks CAP_FSETID (the kernel's rule, decided by
+ * the caller of db_setxattr()).
+ */
+#define DB_XATTR_ACL_KILL_SGID 0x100
 
-/* Sets xattr name of ino.  -EEXIST / -ENODATA per flags, -ENOTSUP. */
+/*
+ * Sets xattr name of ino.  -EEXIST / -ENODATA per flags, -EOPNOTSUPP.
+ * The POSIX ACLs (acl.h) are checked (-EINVAL, -E2BIG) and kept with the
+ * mode as the kernel keeps them: an access ACL sets the permission bits
+ * it stands for, and is stored only if it says more than they do; a
+ * default ACL only on a directory (-EACCES).  CREATE and REPLACE do not
+ * apply to them.
+ */
 int db_setxattr(struct db *db, ino_t ino, const char *name, const void *value,
 		size_t size, int flags);
+
+/*
+ * Whether the POSIX ACL xattrs are served (1, the default) or refused
+ * with -EOPNOTSUPP and left out of lists as on a filesystem mounted
+ * noacl (0).  Set before the first call that may change an inode.
+ */
+void db_set_acl(struct db *db, int on);
 
 /*
  * Copies the value of xattr name of ino into buf and returns its length;
@@ -408,10 +433,11 @@ int db_removexattr(struct db *db, ino_t ino, const char *name);
 
 /*
  * Whether name may be the name of an xattr: in the user., trusted. or
- * security. namespace with something after the prefix, and at most
- * DB_XATTR_NAME_MAX bytes.  0, or -ERANGE (too long), -EOPNOTSUPP (another
- * namespace: system.* holds ACLs, which are not supported), -EINVAL (a
- * bare prefix).  The rule of db_setxattr() and of fsck.
+ * security. namespace with something after the prefix, or one of the two
+ * POSIX ACLs (system.posix_acl_access, system.posix_acl_default), and at
+ * most DB_XATTR_NAME_MAX bytes.  0, or -ERANGE (too long), -EOPNOTSUPP
+ * (another name of system.* or another namespace), -EINVAL (a bare
+ * prefix).  The rule of db_setxattr() and of fsck.
  */
 int db_check_xattr_name(const char *name);
 

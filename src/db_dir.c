@@ -10,6 +10,7 @@
  * (name_changed()) in case the batch is lost.  An inode whose last name
  * goes keeps its rows until db_forget().
  */
+#include "acl.h"
 #include "db_impl.h"
 #include "journal.h"
 
@@ -195,8 +196,9 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 			const struct db_cred *cred, struct stat *st)
 {
 	struct inode dir, in;
+	struct acl dflt, access;
 	int64_t now = now_ns(), id, ino;
-	int rc;
+	int rc, inherit = 0, extended = 0;
 
 	rc = dir_get(db, parent, &dir);
 	if (rc < 0)
@@ -208,9 +210,23 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 		return rc == 0 ? -EEXIST : rc;
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
+	/* a default ACL of dir, or else the umask, limits the mode */
+	if (!S_ISLNK(mode)) {
+		inherit = acl_default_get(db, parent, &dflt);
+		if (inherit < 0)
+			return inherit;
+	}
+	if (inherit) {
+		access = dflt;
+		extended = acl_create(&access, &mode);
+	} else if (!S_ISLNK(mode)) {
+		mode &= ~(cred->umask & 0777);
+	}
 
 	inode_init(&in, &dir, mode, rdev, target, cred, now);
 	rc = inode_new(db, &in, target);
+	if (rc == 0 && inherit)
+		rc = acl_new_inode(db, &in, &dflt, extended ? &access : NULL);
 	if (rc < 0)
 		return rc;
 	rc = dentry_new(db, parent, name, in.ino);
@@ -490,15 +506,27 @@ static int rename_whiteout(struct db *db, const struct rename_side *src,
 			   const struct db_cred *cred, int64_t now)
 {
 	struct inode dir, in;
-	int rc;
+	struct acl dflt, access;
+	mode_t mode = S_IFCHR;
+	int rc, inherit, extended = 0;
 
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
 	rc = dir_get(db, src->parent, &dir);
 	if (rc < 0)
 		return rc;
-	inode_init(&in, &dir, S_IFCHR, 0, NULL, cred, now);
+	/* as ext4, the whiteout takes the default ACL (with no access) */
+	inherit = acl_default_get(db, src->parent, &dflt);
+	if (inherit < 0)
+		return inherit;
+	if (inherit) {
+		access = dflt;
+		extended = acl_create(&access, &mode);
+	}
+	inode_init(&in, &dir, mode, 0, NULL, cred, now);
 	rc = inode_new(db, &in, NULL);
+	if (rc == 0 && inherit)
+		rc = acl_new_inode(db, &in, &dflt, extended ? &access : NULL);
 	if (rc == 0)
 		rc = dentry_new(db, src->parent, src->name, in.ino);
 	if (rc == 0)

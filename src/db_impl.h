@@ -23,7 +23,7 @@
  * reads locks db->lock itself.  Every helper declared below expects the
  * lock held.  One exception: db_getxattr() of a security.* name reads
  * db->has_security, an atomic, and answers -ENODATA without the lock when
- * it is 0.
+ * it is 0; so does one of an ACL name while db->has_acl is 0.
  *
  * Statements: stmt(db, S_*) hands out a statement prepared at open; every
  * use ends with a reset (run(), done()), numbered parameters only.
@@ -83,6 +83,7 @@ enum stmt_id {
 	S_XATTR_DELETE,
 	S_HAS_CAPS,
 	S_HAS_SECURITY,
+	S_HAS_ACL,
 	S_SETTING_GET,
 	S_MAX_INO,
 	S_NEXT_INO_GET,
@@ -140,6 +141,10 @@ struct db {
 	/* some xattr name may start with "security.": raised, never
 	 * lowered, while open (db_xattr.c); read without the lock */
 	atomic_int has_security;
+	/* the same for system.posix_acl_* (db_xattr.c): 0 while no inode has
+	 * an ACL, so that getxattr of one and db_mknod() ask no SQL */
+	atomic_int has_acl;
+	int acl_off; /* ACLs refused, as mounted noacl (db_set_acl()) */
 	/*
 	 * What a reader on a connection of its own may answer (db_snap_*):
 	 * the inodes the batch changed (their rows, names in them, data,
@@ -173,6 +178,27 @@ struct inode {
 	int64_t stored; /* bytes in data rows */
 	int64_t atime, mtime, ctime;
 };
+
+/* --- db_xattr.c: POSIX ACLs --------------------------------------------- */
+
+struct acl;
+
+/*
+ * Loads the default ACL of directory dir into acl: 1 if it has one, 0 if
+ * not (or ACLs are off), -EIO (logged) if its row is not a valid ACL.
+ */
+int acl_default_get(struct db *db, int64_t dir, struct acl *acl);
+
+/*
+ * Stores the ACLs of new inode in, made in a directory of default ACL
+ * dflt: dflt again for a directory, and access (acl_create()'s result)
+ * unless NULL (the mode says it all).
+ */
+int acl_new_inode(struct db *db, const struct inode *in, const struct acl *dflt,
+		  const struct acl *access);
+
+/* After a chmod of in: its access ACL, if any, follows in->mode. */
+int acl_chmod_locked(struct db *db, const struct inode *in);
 
 /* --- db.c: errors, statements, operations, batches --------------------- */
 

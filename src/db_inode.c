@@ -402,8 +402,10 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 		return rc;
 	if (mask & DB_SET_MODE)
 		in.mode = (in.mode & S_IFMT) | (st->st_mode & 07777);
-	/* more than one statement: the inode, and capabilities or blocks */
-	if ((mask & DB_SET_SIZE) || (db->has_caps && (kill & DB_KILL_CAPS)))
+	/* more than one statement: the inode, and capabilities, blocks or
+	 * an ACL */
+	if ((mask & DB_SET_SIZE) || (db->has_caps && (kill & DB_KILL_CAPS)) ||
+	    ((mask & DB_SET_MODE) && atomic_load(&db->has_acl)))
 		rc = op_savepoint(db);
 	if (rc == 0 && kill)
 		rc = kill_priv(db, &in, kill);
@@ -419,7 +421,9 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 			return rc;
 	}
 	setattr_times(&in, st, mask, now);
-	rc = inode_put(db, &in);
+	rc = mask & DB_SET_MODE ? acl_chmod_locked(db, &in) : 0;
+	if (rc == 0)
+		rc = inode_put(db, &in);
 	if (rc == 0)
 		inode_to_stat(db, &in, out);
 	return rc;

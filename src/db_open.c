@@ -467,6 +467,7 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 	/* until the open proves none: a check, a read-only database
 	 * (another program might add one behind its back) */
 	atomic_init(&db->has_security, 1);
+	atomic_init(&db->has_acl, 1);
 	db->path = strdup(path);
 	rc = db_sqlite_open(path, flags & ~DB_SQLITE_CREATE, &db->conn, err,
 			    errsz);
@@ -476,12 +477,15 @@ int db_open(const char *path, int flags, struct db **out, char *err,
 		rc = db_prepare(db, err, errsz);
 	if (rc == 0 && !(flags & DB_OPEN_CHECK)) {
 		pthread_mutex_lock(&db->lock);
-		/* one scan of xattr when no name is security.*: an error
+		/* a scan of xattr for security.* names, one for ACLs (not
+		 * read-only: another program may add some): an error
 		 * counts as "some may be" */
 		if (query_int(db, S_HAS_SECURITY) == 0 && !db->readonly)
 			atomic_store(&db->has_security, 0);
 		else
 			db->has_caps = query_int(db, S_HAS_CAPS) != 0;
+		if (!db->readonly && query_int(db, S_HAS_ACL) == 0)
+			atomic_store(&db->has_acl, 0);
 		if (!db->readonly)
 			rc = take_write_lock(db, err, errsz);
 		if (rc == 0 && !db->readonly)

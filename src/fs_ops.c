@@ -77,6 +77,7 @@ struct fs {
 	struct fuse_session *se; /* for notifications to the kernel */
 	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
 	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
+	int dont_mask;		 /* the kernel passes the umask (ACLs) */
 	int writeback;		 /* the kernel caches writes, and keeps
 				  * mtime and ctime of regular files */
 	struct fs_config cfg;
@@ -389,6 +390,22 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		~(unsigned) (FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
 			     FUSE_CAP_POSIX_ACL | FUSE_CAP_POSIX_LOCKS |
 			     FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ATOMIC_O_TRUNC);
+	/*
+	 * POSIX ACLs: the kernel checks access by them (it reads
+	 * system.posix_acl_access through getxattr and caches it); the
+	 * daemon keeps the mode in step, and makes new inodes take their
+	 * directory's default ACL, which replaces the umask: so the kernel
+	 * passes the umask instead of applying it (DONT_MASK).
+	 */
+	if (fs->cfg.acl && (conn->capable & FUSE_CAP_POSIX_ACL) &&
+	    (conn->capable & FUSE_CAP_DONT_MASK)) {
+		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+		fs->dont_mask = 1;
+	} else {
+		db_set_acl(fs->db, 0);
+		if (fs->snap)
+			db_set_acl(fs->snap, 0);
+	}
 	/*
 	 * An O_DIRECT write makes the kernel drop the cached pages of its
 	 * range once the write is done; but an asynchronous one (io_submit)
@@ -780,10 +797,12 @@ static int mknod_as_caller(fuse_req_t req, fuse_ino_t parent, const char *name,
 			   struct stat *st)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct db_cred cred = {.uid = ctx->uid, .gid = ctx->gid};
+	struct fs *fs = fs_of(req);
+	struct db_cred cred = {.uid = ctx->uid,
+			       .gid = ctx->gid,
+			       .umask = fs->dont_mask ? ctx->umask : 0};
 
-	return db_mknod(fs_of(req)->db, parent, name, mode, rdev, target, &cred,
-			st);
+	return db_mknod(fs->db, parent, name, mode, rdev, target, &cred, st);
 }
 
 static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -1305,6 +1324,7 @@ int fs_loop(struct fs *fs, struct fuse_session *se)
 		else {
 			db_set_cache(fs->snap, FS_SNAP_CACHE_MIB);
 			db_set_mmap(fs->snap, fs->cfg.mmap_mib);
+			db_set_acl(fs->snap, fs->cfg.acl);
 		}
 		l = loop_new(se, fs->db, fs->snap != NULL);
 	}
@@ -1606,11 +1626,23 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 
 /* --- extended attributes ----------------------------------------------- */
 
+/*
+ * An access ACL set by a caller outside the file's group and without
+ * CAP_FSETID drops the set-group-ID bit (the kernel's rule; it tells with
+ * FUSE_SETXATTR_ACL_KILL_SGID, which libfuse does not pass on).
+ */
 static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
-	fuse_reply_err(req, -db_setxattr(fs_of(req)->db, ino, name, value, size,
-					 flags));
+	struct db *db = fs_of(req)->db;
+	struct stat st;
+
+	if (!strcmp(name, "system.posix_acl_access") &&
+	    db_getattr(db, ino, &st) == 0 && (st.st_mode & S_ISGID) &&
+	    !caller_in_group(req, st.st_gid) &&
+	    !caller_capable(req, CAP_FSETID))
+		flags |= DB_XATTR_ACL_KILL_SGID;
+	fuse_reply_err(req, -db_setxattr(db, ino, name, value, size, flags));
 }
 
 /* Replies to a getxattr or listxattr that returned n into buf of size. */

@@ -19,6 +19,7 @@ struct fs_config {
 	unsigned commit_interval; /* seconds between batch commits, > 0 */
 	int readonly;		  /* mounted read-only */
 	int writeback;		  /* let the kernel cache writes */
+	int acl;		  /* POSIX ACLs (else as mounted noacl) */
 	unsigned spin_us;	  /* poll for the next request this long */
 	unsigned mmap_mib;	  /* map this much of the database file */
 	const char *mountpoint;	  /* absolute, as mountinfo shows it */

@@ -9,7 +9,10 @@
  *  - data rows belong to regular files, hold at most a block, and none
  *    reaches past the file's size; inode.stored is the sum of their
  *    lengths;
- *  - xattr names are in the user., trusted. or security. namespace;
+ *  - xattr names are in the user., trusted. or security. namespace, or
+ *    one of the two POSIX ACLs, whose values are valid ACLs (acl.h), a
+ *    default ACL only on a directory, and the mode's permission bits
+ *    those of the access ACL;
  *  - every dentry joins an existing directory to an existing inode under a
  *    valid name, and the directories form a tree from the root (inode 1):
  *    one name each, no cycles;
@@ -37,6 +40,8 @@
  * rescan.
  */
 #include "fsck_db.h"
+
+#include "acl.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -113,7 +118,9 @@ static const char *const fsck_sql[F_COUNT] = {
 		   "ELSE length(CAST(bytes AS BLOB)) END "
 		   "FROM data ORDER BY ino, block",
 	[F_XATTRS] = "SELECT ino, CAST(name AS BLOB), "
-		     "length(CAST(value AS BLOB)) FROM xattr ORDER BY ino",
+		     "length(CAST(value AS BLOB)), CASE WHEN name IN "
+		     "('system.posix_acl_access', 'system.posix_acl_default') "
+		     "THEN CAST(value AS BLOB) END FROM xattr ORDER BY ino",
 	[F_BEGIN] = "BEGIN IMMEDIATE",
 	[F_COMMIT] = "COMMIT",
 	[F_ROLLBACK] = "ROLLBACK",
@@ -1013,6 +1020,44 @@ static int xattr_name_ok(const char *name, int len)
 	return (int) strlen(name) == len && db_check_xattr_name(name) == 0;
 }
 
+/*
+ * ACL name (of len bytes at p) of node, its value in column 3 of s: a
+ * valid ACL, a default one on a directory, an access one matching the
+ * mode (else the mode is made to match, as setting the ACL would).
+ */
+static void check_acl(struct fsck *f, sqlite3_stmt *s, struct fsck_inode *node,
+		      const char *name, const void *p, int len)
+{
+	struct acl acl;
+	int kind = acl_name(name);
+	mode_t mode = (mode_t) node->mode;
+	int rc = acl_parse(sqlite3_column_blob(s, 3),
+			   (size_t) sqlite3_column_bytes(s, 3), &acl);
+
+	if (rc == 0 && kind == 1)
+		acl_equiv_mode(&acl, &mode);
+	if (rc < 0)
+		finding(f,
+			plan_name(f, F_XATTR_DELETE, node->ino, 0, 0, p, len,
+				  1),
+			"inode %lld: %s: not a valid ACL; deleted",
+			(long long) node->ino, name);
+	else if (kind == 2 && !S_ISDIR(mode))
+		finding(f,
+			plan_name(f, F_XATTR_DELETE, node->ino, 0, 0, p, len,
+				  1),
+			"inode %lld: %s of a non-directory; deleted",
+			(long long) node->ino, name);
+	else if (mode != (mode_t) node->mode) {
+		finding(f, plan(f, F_INODE_MODE, node->ino, (int64_t) mode, 0),
+			"inode %lld: mode 0%llo, its access ACL says 0%llo; "
+			"fixed",
+			(long long) node->ino, (long long) node->mode & 07777,
+			(long long) mode & 07777);
+		node->mode = (int64_t) mode;
+	}
+}
+
 static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 {
 	sqlite3_stmt *s = f->stmt[F_XATTRS];
@@ -1047,7 +1092,8 @@ static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 				plan_name(f, F_XATTR_DELETE, ino, 0, 0, p, len,
 					  1),
 				"inode %lld: xattr \"%s\": not a valid name "
-				"(user., trusted. or security.); deleted",
+				"(user., trusted., security. or a POSIX "
+				"ACL); deleted",
 				(long long) ino, shown);
 		else if (vlen > DB_XATTR_SIZE_MAX)
 			finding(f,
@@ -1057,6 +1103,8 @@ static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 				"bytes, more than %d; deleted",
 				(long long) ino, shown, (long long) vlen,
 				DB_XATTR_SIZE_MAX);
+		else if (acl_name(name))
+			check_acl(f, s, node, name, p, len);
 	}
 	return scan_end(f, s, rc, err, errsz);
 }

@@ -15,6 +15,8 @@
  */
 #include "load.h"
 
+#include "acl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
@@ -100,6 +102,14 @@ static int maybe_sync(struct loader *l)
 	return 0;
 }
 
+/* Removes ACL name from ino, which may not have it. */
+static int drop_acl(struct loader *l, ino_t ino, const char *name)
+{
+	int rc = db_removexattr(l->db, ino, name);
+
+	return rc == -ENODATA ? 0 : rc < 0 ? fail(l, rc, name) : 0;
+}
+
 /* Copies the extended attributes of the current path to ino. */
 static int copy_xattrs(struct loader *l, ino_t ino)
 {
@@ -107,6 +117,13 @@ static int copy_xattrs(struct loader *l, ino_t ino)
 	ssize_t n, v;
 	int rc = 0;
 
+	/* a new inode took the default ACL of its directory: the source
+	 * says which ACLs it has */
+	rc = drop_acl(l, ino, ACL_XATTR_ACCESS);
+	if (rc == 0)
+		rc = drop_acl(l, ino, ACL_XATTR_DEFAULT);
+	if (rc < 0)
+		return rc;
 	n = llistxattr(l->path, NULL, 0);
 	if (n <= 0)
 		return n < 0 && errno != ENOTSUP ? fail(l, -errno, "xattrs")
@@ -131,7 +148,7 @@ static int copy_xattrs(struct loader *l, ino_t ino)
 			break;
 		}
 		rc = db_setxattr(l->db, ino, name, value, (size_t) v, 0);
-		if (rc == -EOPNOTSUPP) { /* system.*: ACLs */
+		if (rc == -EOPNOTSUPP) { /* system.*, but for ACLs */
 			l->st->skipped++;
 			rc = 0;
 		} else if (rc < 0) {
@@ -295,7 +312,7 @@ static int load_dir(struct loader *l, ino_t dir, const struct statx *dsx);
 /* Loads the current path, called name, into directory parent. */
 static int load_entry(struct loader *l, ino_t parent, const char *name)
 {
-	struct db_cred cred;
+	struct db_cred cred = {0};
 	struct link_node key, *node, **found;
 	struct statx sx;
 	struct stat st;

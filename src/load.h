@@ -22,7 +22,7 @@ struct load_stats {
 	uint64_t special;  /* fifos, sockets, devices */
 	uint64_t links;	   /* names that share an inode already loaded */
 	uint64_t bytes;	   /* bytes of regular file data read */
-	uint64_t skipped;  /* extended attributes not stored (system.*) */
+	uint64_t skipped;  /* xattrs not stored (system.*, not ACLs) */
 };
 
 /* Called after each loaded name (path as given under the top). */

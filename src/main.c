@@ -74,12 +74,11 @@ static void usage(void)
 	printf("  -o mmap=%-12d MiB of the database file read through a "
 	       "mapping\n",
 	       OPTS_MMAP_DEFAULT);
-	printf("  -o bdi_max_ratio=N   %% of the system's dirty page limit "
-	       "the mount may hold\n"
-	       "                       (root only; the kernel's default: "
-	       "1)\n");
+	printf("  -o bdi_max_ratio=N   %% of the dirty page limit the mount "
+	       "may hold (root)\n");
 	printf("  -o nowriteback       send each write(2) through at once "
 	       "(default: cached)\n");
+	printf("  -o acl, -o noacl     POSIX ACLs on (default) or off\n");
 	printf("  -o spin=%-12d microseconds to poll for the next request "
 	       "(0: sleep)\n",
 	       OPTS_SPIN_DEFAULT);

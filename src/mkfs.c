@@ -263,9 +263,9 @@ static void load(const char *path, const char *dir, const char *db_dir,
 	       (double) st.bytes / MIB, since(&p.start));
 	if (st.skipped)
 		fprintf(stderr,
-			PROG
-			": warning: %llu extended attributes outside "
-			"user.*, trusted.*, security.* (ACLs) not stored\n",
+			PROG ": warning: %llu extended attributes outside "
+			     "user.*, trusted.*, security.* and POSIX ACLs not "
+			     "stored\n",
 			(unsigned long long) st.skipped);
 }
 

@@ -26,6 +26,8 @@ enum {
 	KEY_RELATIME,
 	KEY_RO,
 	KEY_RW,
+	KEY_ACL,
+	KEY_NOACL,
 };
 
 #define OPT(t, p)                                                              \
@@ -45,6 +47,8 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("relatime", KEY_RELATIME),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),
+	FUSE_OPT_KEY("acl", KEY_ACL),
+	FUSE_OPT_KEY("noacl", KEY_NOACL),
 	FUSE_OPT_END,
 };
 
@@ -152,6 +156,12 @@ static int opt_proc(void *data, const char *arg, int key,
 	case KEY_RW:
 		o->ro = 0;
 		return 1;
+	case KEY_ACL:
+		o->noacl = 0;
+		return 0;
+	case KEY_NOACL:
+		o->noacl = 1;
+		return 0;
 	}
 	return 1;
 }
@@ -345,6 +355,7 @@ void opts_fs_config(const struct options *o, struct fs_config *cfg)
 	cfg->commit_interval = o->commit;
 	cfg->readonly = o->ro;
 	cfg->writeback = !o->nowriteback;
+	cfg->acl = !o->noacl;
 	cfg->spin_us = o->spin;
 	cfg->mmap_mib = o->mmap;
 	cfg->mountpoint = o->cmdline.mountpoint;

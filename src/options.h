@@ -41,6 +41,7 @@ struct options {
 	int strictatime;	/* -o strictatime */
 	int ro;			/* -o ro */
 	int nowriteback;	/* -o nowriteback */
+	int noacl;		/* -o noacl (-o acl: the default) */
 	int bad_mountpoint;
 	struct fuse_cmdline_opts cmdline; /* libfuse's: -f, -d, -s, -h... */
 };

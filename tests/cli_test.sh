@@ -88,7 +88,7 @@ cp "$dir/out" "$dir/help"
 check "--help exits 0 and fits on one screen ($(wc -l <"$dir/out") lines)" \
 	'[ $rc -eq 0 ] && [ "$(wc -l <"$dir/out")" -le 24 ] && [ "$(awk "length > 80" "$dir/out")" = "" ]'
 check "--help lists our options with their defaults" \
-	'(for o in "commit=[0-9]" "timeout=[0-9]" "cache=[0-9]" "spin=[0-9]" "mmap=[0-9]" "bdi_max_ratio=N" nowriteback relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
+	'(for o in "commit=[0-9]" "timeout=[0-9]" "cache=[0-9]" "spin=[0-9]" "mmap=[0-9]" "bdi_max_ratio=N" nowriteback noacl relatime noatime strictatime "-o rw" "-o ro" allow_other "-f " "-d "; do grep -q -e "$o" "$dir/out" || exit 1; done)'
 check "sqlitefs(8) states the defaults of --help" \
 	'defaults_agree all "$top/man/sqlitefs.8"'
 check "README.md and docs/ state those defaults where they state one" \

@@ -313,6 +313,134 @@ START_TEST(test_kill_priv_truncate)
 }
 END_TEST
 
+/* The xattr form of an ACL: version 2, then (tag, perm, id) entries. */
+static size_t acl_value(unsigned char *buf, const uint32_t (*e)[3], size_t n)
+{
+	uint32_t version = 2;
+	size_t i;
+
+	memcpy(buf, &version, 4);
+	for (i = 0; i < n; i++) {
+		uint16_t tag = (uint16_t) e[i][0], perm = (uint16_t) e[i][1];
+		uint32_t id = e[i][2];
+
+		memcpy(buf + 4 + 8 * i, &tag, 2);
+		memcpy(buf + 6 + 8 * i, &perm, 2);
+		memcpy(buf + 8 + 8 * i, &id, 4);
+	}
+	return 4 + 8 * n;
+}
+
+#define ACL_ACCESS "system.posix_acl_access"
+#define ACL_DEFAULT "system.posix_acl_default"
+#define NO_ID UINT32_MAX
+
+/*
+ * ACLs in the db layer: the mode an access ACL sets, kept only if it says
+ * more; chmod changing the mask; a default ACL inherited by db_mknod in
+ * place of the cred's umask; the set-group-ID bit dropped on request;
+ * refusals; db_set_acl(db, 0).
+ */
+START_TEST(test_acl)
+{
+	static const uint32_t named[][3] = {{1, 6, NO_ID},
+					    {2, 4, 1000},
+					    {4, 0, NO_ID},
+					    {0x10, 4, NO_ID},
+					    {0x20, 0, NO_ID}};
+	static const uint32_t plain[][3] = {
+		{1, 7, NO_ID}, {4, 5, NO_ID}, {0x20, 0, NO_ID}};
+	static const uint32_t dflt[][3] = {{1, 7, NO_ID},
+					   {2, 7, 1000},
+					   {4, 5, NO_ID},
+					   {0x10, 7, NO_ID},
+					   {0x20, 5, NO_ID}};
+	struct db_cred masked = {.uid = 0, .gid = 0, .umask = 077};
+	unsigned char v[128], got[128];
+	size_t n;
+	struct stat st, in;
+	ino_t f = mkfile(DB_ROOT_INO, "f"), d = mkdir_in(DB_ROOT_INO, "d");
+
+	ck_assert_int_eq(db_getattr(db, f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	n = acl_value(v, named, 5);
+	ck_assert_int_eq(db_setxattr(db, f, ACL_ACCESS, v, n, 0), 0);
+	ck_assert_int_eq(db_getattr(db, f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(db_getxattr(db, f, ACL_ACCESS, got, sizeof(got)),
+			 (ssize_t) n);
+	ck_assert_mem_eq(got, v, n);
+	/* chmod: the mask follows the group bits */
+	memset(&in, 0, sizeof(in));
+	in.st_mode = 0604;
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_MODE, &st), 0);
+	ck_assert_int_eq(db_getxattr(db, f, ACL_ACCESS, got, sizeof(got)),
+			 (ssize_t) n);
+	ck_assert_uint_eq(got[4 + 8 * 3 + 2], 0); /* the mask's perm */
+	ck_assert_uint_eq(got[4 + 8 * 4 + 2], 4); /* other's */
+	/* an ACL the mode says all of: the mode, no row */
+	n = acl_value(v, plain, 3);
+	ck_assert_int_eq(db_setxattr(db, f, ACL_ACCESS, v, n, 0), 0);
+	ck_assert_int_eq(db_getattr(db, f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	ck_assert_int_eq(db_getxattr(db, f, ACL_ACCESS, got, sizeof(got)),
+			 -ENODATA);
+	/* set-group-ID dropped when asked */
+	in.st_mode = 02750;
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_MODE, &st), 0);
+	ck_assert_int_eq(db_setxattr(db, f, ACL_ACCESS, v, n, 0), 0);
+	ck_assert_int_eq(db_getattr(db, f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 02750);
+	ck_assert_int_eq(
+		db_setxattr(db, f, ACL_ACCESS, v, n, DB_XATTR_ACL_KILL_SGID),
+		0);
+	ck_assert_int_eq(db_getattr(db, f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	/* refusals: a default ACL on a file, malformed, truncated */
+	ck_assert_int_eq(db_setxattr(db, f, ACL_DEFAULT, v, n, 0), -EACCES);
+	ck_assert_int_eq(db_setxattr(db, f, ACL_ACCESS, v, n - 8, 0), -EINVAL);
+	ck_assert_int_eq(db_setxattr(db, f, ACL_ACCESS, v, n - 1, 0), -EINVAL);
+	/* the umask without a default ACL, the default ACL without it */
+	ck_assert_int_eq(
+		db_mknod(db, d, "u", S_IFREG | 0666, 0, NULL, &masked, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	n = acl_value(v, dflt, 5);
+	ck_assert_int_eq(db_setxattr(db, d, ACL_DEFAULT, v, n, 0), 0);
+	ck_assert_int_eq(db_getattr(db, d, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	ck_assert_int_eq(
+		db_mknod(db, d, "g", S_IFREG | 0666, 0, NULL, &masked, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0664);
+	ck_assert_int_eq(
+		db_getxattr(db, st.st_ino, ACL_DEFAULT, got, sizeof(got)),
+		-ENODATA);
+	ck_assert_int_eq(
+		db_getxattr(db, st.st_ino, ACL_ACCESS, got, sizeof(got)),
+		(ssize_t) n);
+	ck_assert_uint_eq(got[4 + 8 * 3 + 2], 6); /* the mask */
+	ck_assert_int_eq(
+		db_mknod(db, d, "s", S_IFDIR | 0777, 0, NULL, &masked, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0775);
+	ck_assert_int_eq(
+		db_getxattr(db, st.st_ino, ACL_DEFAULT, got, sizeof(got)),
+		(ssize_t) n);
+	ck_assert_mem_eq(got, v, n);
+	/* noacl: refused, and not listed */
+	db_set_acl(db, 0);
+	ck_assert_int_eq(db_getxattr(db, d, ACL_DEFAULT, got, sizeof(got)),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(db_setxattr(db, d, ACL_DEFAULT, v, n, 0), -EOPNOTSUPP);
+	ck_assert_int_eq(db_removexattr(db, d, ACL_DEFAULT), -EOPNOTSUPP);
+	ck_assert_int_eq(db_listxattr(db, d, (char *) got, sizeof(got)), 0);
+	ck_assert_int_eq(
+		db_mknod(db, d, "n", S_IFREG | 0666, 0, NULL, &masked, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	db_set_acl(db, 1);
+	ck_assert_int_eq(db_listxattr(db, d, (char *) got, sizeof(got)),
+			 (ssize_t) sizeof(ACL_DEFAULT));
+}
+END_TEST
+
 START_TEST(test_xattr_namespaces)
 {
 	ino_t f = mkfile(DB_ROOT_INO, "f");
@@ -322,14 +450,14 @@ START_TEST(test_xattr_namespaces)
 			 -EOPNOTSUPP);
 	ck_assert_int_eq(
 		db_setxattr(db, f, "system.posix_acl_access", "1", 1, 0),
-		-EOPNOTSUPP);
+		-EINVAL);
 	ck_assert_int_eq(db_setxattr(db, f, "foo", "1", 1, 0), -EOPNOTSUPP);
 	ck_assert_int_eq(db_setxattr(db, f, "users.x", "1", 1, 0), -EOPNOTSUPP);
 	ck_assert_int_eq(db_getxattr(db, f, "system.x", buf, sizeof(buf)),
 			 -EOPNOTSUPP);
 	ck_assert_int_eq(
 		db_getxattr(db, f, "system.posix_acl_access", buf, sizeof(buf)),
-		-EOPNOTSUPP);
+		-ENODATA);
 	ck_assert_int_eq(db_listxattr(db, f, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(db_setxattr(db, f, "trusted.t", "1", 1, 0), 0);
 	ck_assert_int_eq(db_setxattr(db, f, "security.s", "1", 1, 0), 0);
@@ -475,6 +603,7 @@ void add_xattr_cases(TCase *tc)
 	tcase_add_test(tc, test_xattr_list);
 	tcase_add_test(tc, test_xattr_remove);
 	tcase_add_test(tc, test_xattr_namespaces);
+	tcase_add_test(tc, test_acl);
 	tcase_add_test(tc, test_killed_mode);
 	tcase_add_test(tc, test_kill_priv);
 	tcase_add_test(tc, test_kill_priv_fallocate_copy);

@@ -208,6 +208,16 @@ damage wrong_stored "inode $BIG: stored bytes 5, the data blocks hold 20000" \
 	"UPDATE inode SET stored = 5 WHERE ino = $BIG"
 damage bad_xattr_name "xattr \"system.bogus\": not a valid name" \
 	"INSERT INTO xattr VALUES ($F, 'system.bogus', x'00')"
+# ACLs: ends of entries u::rw-, g::r--, o::r--; u:65534:r--; m::rwx
+U="01000600ffffffff"
+G="04000400ffffffff"
+O="20000400ffffffff"
+damage bad_acl "system.posix_acl_access: not a valid ACL" \
+	"INSERT INTO xattr VALUES ($F, 'system.posix_acl_access', x'02000000$U')"
+damage acl_default_file "system.posix_acl_default of a non-directory" \
+	"INSERT INTO xattr VALUES ($F, 'system.posix_acl_default', x'02000000$U$G$O')"
+damage acl_mode "its access ACL says 0674" \
+	"INSERT INTO xattr VALUES ($F, 'system.posix_acl_access', x'02000000${U}02000400feff0000${G}10000700ffffffff$O')"
 damage xattr_no_inode "xattr \"user.y\" of no such inode" \
 	"INSERT INTO xattr VALUES (999, 'user.y', x'00')"
 damage data_no_inode "data block 0 of inode 999: no such inode" \

@@ -145,6 +145,7 @@ START_TEST(persist_setup)
 	OK(mknod(tree_path("persist/fifo"), S_IFIFO | 0600, 0));
 	OK(mknod(tree_path("persist/null"), S_IFCHR | 0644, makedev(1, 3)));
 	persist_setup_more();
+	acl_persist_setup();
 }
 END_TEST
 
@@ -271,9 +272,12 @@ START_TEST(persist_more)
 {
 	static char data[PUNCHED_LEN];
 	char buf[64], want[64];
+
 	struct stat st;
 	ssize_t n;
 	int fd;
+
+	acl_persist_check();
 
 	expect_file(tree_path("persist/renamed"), "renamed", 7);
 	ck_assert(!exists(tree_path("persist/orig")));

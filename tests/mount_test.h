@@ -162,6 +162,10 @@ Suite *unlinked_suite(void);
 Suite *meta_suite(void);
 Suite *perm_suite(void);
 Suite *xattr_suite(void);
+/* mount_acl.c */
+Suite *acl_suite(void);
+void acl_persist_setup(void);
+void acl_persist_check(void);
 /* mount_io.c */
 unsigned char mmap_byte(size_t i);
 Suite *mmap_suite(void);
