@@ -59,6 +59,8 @@ static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 	sqlite3_stmt *s;
 	int rc = inode_get(db, ino, &in);
 
+	if (rc == 0 && inode_pinned(&in))
+		rc = -EPERM; /* as the VFS's xattr_permission() */
 	if (rc < 0)
 		return rc;
 	if ((flags & DB_XATTR_CREATE) && (flags & DB_XATTR_REPLACE)) {
@@ -204,6 +206,8 @@ static int removexattr_locked(struct db *db, int64_t ino, const char *name)
 	struct inode in;
 	int rc = inode_get(db, ino, &in);
 
+	if (rc == 0 && inode_pinned(&in))
+		rc = -EPERM;
 	if (rc < 0)
 		return rc;
 	touched(db, ino);

@@ -33,6 +33,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -731,6 +732,32 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	return caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
 }
 
+/*
+ * Whether the times a setattr sets (to_set) are the current time, which an
+ * append-only file takes (DB_SET_TIMES_NOW): a touch (utimensat(2) with
+ * UTIME_NOW, the kernel's ATTR_TOUCH), which the writeback cache sends
+ * with mtime as a value; or, with the writeback cache, mtime and ctime
+ * alone, the kernel's own times after a write (fuse_flush_times()), which
+ * a utimensat(2) of mtime alone looks like, and is taken for.
+ */
+static int times_now(const struct fs *fs, int to_set)
+{
+	int atime = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW);
+	int mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
+
+	const int other = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+			  FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE;
+
+	if (fs->writeback && !atime && !(to_set & other) &&
+	    mtime == FUSE_SET_ATTR_MTIME)
+		return 1;
+	if (atime && !(to_set & FUSE_SET_ATTR_ATIME_NOW))
+		return 0;
+	if (mtime && !(to_set & FUSE_SET_ATTR_MTIME_NOW) && !fs->writeback)
+		return 0;
+	return atime || mtime;
+}
+
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -740,6 +767,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	(void) fi;
+	if (times_now(fs, to_set))
+		mask |= DB_SET_TIMES_NOW;
 	rc = setattr_kill(fs, req, ino, to_set, &mask);
 	if (rc == 0)
 		rc = db_setattr(fs->db, ino, attr, mask, &st);
@@ -985,11 +1014,51 @@ static enum db_atime fs_atime(struct fs *fs)
 	return DB_ATIME_NOATIME;
 }
 
+/*
+ * The open by fi of ino that its flags (db.h, DB_FL_*) refuse, as the
+ * VFS's may_open() does: for writing or truncating an immutable file; an
+ * append-only one for writing without O_APPEND, or truncating.  0 when
+ * allowed, -EPERM, or 1 when req was deferred (loop_snapshot()).  Only
+ * an open that may write or truncate reads the flags.
+ */
+static int open_check(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		      const struct fuse_file_info *fi)
+{
+	int wr = (fi->flags & O_ACCMODE) != O_RDONLY, rc;
+	unsigned flags = 0;
+
+	if ((!wr && !(fi->flags & O_TRUNC)) || fs->cfg.readonly)
+		return 0;
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db), dep = ino;
+
+		rc = db_get_flags(fs->snap, ino, &flags);
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return 1;
+	} else {
+		rc = db_get_flags(fs->db, ino, &flags);
+	}
+	if (rc < 0)
+		return 0; /* for the open to find out */
+	if ((flags & DB_FL_IMMUTABLE) ||
+	    ((flags & DB_FL_APPEND) &&
+	     ((fi->flags & O_TRUNC) || !(fi->flags & O_APPEND))))
+		return -EPERM;
+	return 0;
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	struct stat st;
-	int due;
+	int due, refused;
+
+	refused = open_check(fs, req, ino, fi);
+	if (refused) {
+		if (refused < 0)
+			fuse_reply_err(req, -refused);
+		return;
+	}
 
 	/*
 	 * The kernel's page cache stays valid, since every change passes
@@ -1571,20 +1640,15 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
  * journal and search indexes, which the tools cannot write themselves
  * while the daemon holds the write lock.
  */
-static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
-		     void *arg, struct fuse_file_info *fi, unsigned flags,
-		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+static void ioctl_set(fuse_req_t req, fuse_ino_t ino, const void *in_buf,
+		      size_t in_bufsz)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct sqlitefs_set set;
 	struct stat root;
 	int rc;
 
-	(void) arg;
-	(void) fi;
-	(void) out_bufsz;
-	if (cmd != SQLITEFS_IOC_SET || ino != FUSE_ROOT_ID ||
-	    (flags & FUSE_IOCTL_COMPAT) || in_bufsz != sizeof(set)) {
+	if (ino != FUSE_ROOT_ID || in_bufsz != sizeof(set)) {
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
@@ -1602,6 +1666,148 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_ioctl(req, 0, NULL, 0);
+}
+
+/* The FS_XFLAG_* of FS_IOC_FSGETXATTR for each chattr flag (DB_FL_*). */
+static const struct {
+	unsigned fl, xfl;
+} xflags[] = {
+	{DB_FL_IMMUTABLE, FS_XFLAG_IMMUTABLE},
+	{DB_FL_APPEND, FS_XFLAG_APPEND},
+	{DB_FL_NODUMP, FS_XFLAG_NODUMP},
+	{DB_FL_NOATIME, FS_XFLAG_NOATIME},
+};
+
+_Static_assert(DB_FL_IMMUTABLE == FS_IMMUTABLE_FL &&
+		       DB_FL_APPEND == FS_APPEND_FL &&
+		       DB_FL_NODUMP == FS_NODUMP_FL &&
+		       DB_FL_NOATIME == FS_NOATIME_FL,
+	       "DB_FL_* are the kernel's FS_*_FL");
+
+/*
+ * Sets the chattr flags of ino for the caller of req (db_set_flags()):
+ * the owner or a holder of CAP_FOWNER; immutable and append-only change
+ * only with CAP_LINUX_IMMUTABLE, asked of /proc only then.  The kernel
+ * checks both before it asks, but the daemon keeps its own rules.
+ */
+static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags)
+{
+	struct fs *fs = fs_of(req);
+	unsigned may = 0, old;
+	int rc;
+
+	if (flags & ~(unsigned) DB_FL_KNOWN)
+		return -EOPNOTSUPP;
+	if (sb_readonly(fs))
+		return -EROFS; /* the kernel lets ioctls through */
+	rc = db_get_flags(fs->db, ino, &old);
+	if (rc < 0)
+		return rc;
+	if (caller_capable(req, CAP_FOWNER))
+		may |= DB_FLAGS_FOWNER;
+	if (((old ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
+	    caller_capable(req, CAP_LINUX_IMMUTABLE))
+		may |= DB_FLAGS_IMMUTABLE;
+	return db_set_flags(fs->db, ino, flags, fuse_req_ctx(req)->uid, may);
+}
+
+/* FS_IOC_FSSETXATTR: the flags of xflags[], nothing else. */
+static int fsx_set(fuse_req_t req, fuse_ino_t ino, const struct fsxattr *fsx)
+{
+	unsigned flags = 0, rest = fsx->fsx_xflags;
+	size_t i;
+
+	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
+		if (rest & xflags[i].xfl) {
+			flags |= xflags[i].fl;
+			rest &= ~xflags[i].xfl;
+		}
+	if (rest || fsx->fsx_extsize || fsx->fsx_projid || fsx->fsx_cowextsize)
+		return -EOPNOTSUPP;
+	return flags_set(req, ino, flags);
+}
+
+/*
+ * chattr(1) and lsattr(1): the kernel asks FS_IOC_GETFLAGS and
+ * FS_IOC_SETFLAGS (an unsigned int in and out) or FS_IOC_FSGETXATTR and
+ * FS_IOC_FSSETXATTR (a struct fsxattr) of a regular file or directory it
+ * opened itself.  Fills out (room for either) with *outsz bytes to reply;
+ * returns 0 or -errno.
+ */
+static int ioctl_flags(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		       const void *in_buf, size_t in_bufsz, size_t out_bufsz,
+		       struct fsxattr *out, size_t *outsz)
+{
+	struct fsxattr fsx;
+	unsigned flags;
+	size_t i;
+	int rc;
+
+	*outsz = 0;
+	if (cmd == FS_IOC_SETFLAGS) {
+		if (in_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(&flags, in_buf, sizeof(flags));
+		return flags_set(req, ino, flags);
+	}
+	if (cmd == FS_IOC_FSSETXATTR) {
+		if (in_bufsz < sizeof(fsx))
+			return -EINVAL;
+		memcpy(&fsx, in_buf, sizeof(fsx));
+		return fsx_set(req, ino, &fsx);
+	}
+	rc = db_get_flags(fs_of(req)->db, ino, &flags);
+	if (rc < 0)
+		return rc;
+	flags &= DB_FL_KNOWN;
+	if (cmd == FS_IOC_GETFLAGS) {
+		if (out_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(out, &flags, sizeof(flags));
+		*outsz = sizeof(flags);
+		return 0;
+	}
+	if (out_bufsz < sizeof(*out))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
+		if (flags & xflags[i].fl)
+			out->fsx_xflags |= xflags[i].xfl;
+	*outsz = sizeof(*out);
+	return 0;
+}
+
+static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	struct fsxattr out;
+	size_t outsz;
+	int rc;
+
+	(void) arg;
+	(void) fi;
+	if (flags & FUSE_IOCTL_COMPAT) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	switch (cmd) {
+	case SQLITEFS_IOC_SET:
+		ioctl_set(req, ino, in_buf, in_bufsz);
+		return;
+	case FS_IOC_GETFLAGS:
+	case FS_IOC_SETFLAGS:
+	case FS_IOC_FSGETXATTR:
+	case FS_IOC_FSSETXATTR:
+		rc = ioctl_flags(req, ino, cmd, in_buf, in_bufsz, out_bufsz,
+				 &out, &outsz);
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		else
+			fuse_reply_ioctl(req, 0, outsz ? &out : NULL, outsz);
+		return;
+	}
+	fuse_reply_err(req, ENOTTY);
 }
 
 /* --- extended attributes ----------------------------------------------- */
