@@ -1708,7 +1708,10 @@ static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags)
 	if (((old ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
 	    caller_capable(req, CAP_LINUX_IMMUTABLE))
 		may |= DB_FLAGS_IMMUTABLE;
-	return db_set_flags(fs->db, ino, flags, fuse_req_ctx(req)->uid, may);
+	rc = db_set_flags(fs->db, ino, flags, fuse_req_ctx(req)->uid, may);
+	if (rc == 0) /* the new ctime (kept by the kernel under writeback) */
+		inval_attr(fs, ino);
+	return rc;
 }
 
 /* FS_IOC_FSSETXATTR: the flags of xflags[], nothing else. */

@@ -146,6 +146,7 @@ static void run_phase1(void)
 	s[n++] = meta_suite();
 	s[n++] = perm_suite();
 	s[n++] = xattr_suite();
+	s[n++] = chattr_suite();
 	s[n++] = mmap_suite();
 	s[n++] = lock_suite();
 	s[n++] = inotify_suite();
