@@ -19,7 +19,9 @@
  *
  * Threads: the session loop runs every handler; the committer commits on
  * a timer; the seeker answers SEEK_DATA and SEEK_HOLE on files the kernel
- * may hold unwritten data of (see fs_lseek()).  Neither helper is ever
+ * may hold unwritten data of (see fs_lseek()), and makes such files
+ * immutable or append-only (flags_set()), after having the kernel write
+ * that data back.  Neither helper is ever
  * waited for by the session loop: the kernel work they start (dropping
  * names, writing back pages) needs the loop to answer requests.
  */
@@ -1228,14 +1230,21 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 
 /* --- SEEK_DATA and SEEK_HOLE ------------------------------------------- */
 
-/* A seek the seeker answers. */
+/*
+ * A request the seeker answers after the kernel wrote back the file's
+ * pages: a seek, or a change of chattr flags (set_flags).
+ */
 struct seek_job {
 	struct seek_job *next;
 	fuse_req_t req;
 	fuse_ino_t ino;
 	off_t off;
 	int whence;
+	int set_flags;	/* a change of flags to flags */
+	unsigned flags; /* DB_FL_* */
 };
+
+static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags);
 
 static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 		       int whence)
@@ -1249,10 +1258,12 @@ static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 }
 
 /*
- * Answers the queued seeks in order.  The kernel writes back its dirty
- * pages of the file from the offset on when told to drop them (each is
- * laundered: written and waited for), through write requests that the
- * session loop serves; then the database holds every byte written.
+ * Answers the queued seeks and flag changes in order.  The kernel writes
+ * back its dirty pages of the file from the offset on when told to drop
+ * them (each is laundered: written and waited for), through write
+ * requests that the session loop serves; then the database holds every
+ * byte written, and a file made immutable or append-only keeps what was
+ * written before.
  */
 static void *seeker(void *arg)
 {
@@ -1275,7 +1286,11 @@ static void *seeker(void *arg)
 		if (!stopping)
 			fuse_lowlevel_notify_inval_inode(fs->se, job->ino,
 							 job->off, 0);
-		reply_seek(fs, job->req, job->ino, job->off, job->whence);
+		if (job->set_flags)
+			reply_set_flags(job->req, job->ino, job->flags);
+		else
+			reply_seek(fs, job->req, job->ino, job->off,
+				   job->whence);
 		free(job);
 		pthread_mutex_lock(&fs->seek_lock);
 		fs->seeks--;
@@ -1296,21 +1311,18 @@ static void stop_seeker(struct fs *fs)
 	fs->seeker_running = 0;
 }
 
-/* Hands the seek to the seeker; returns 0, or -1 to answer it here. */
-static int queue_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
-		      int whence)
+/* Hands job (a copy) to the seeker; returns 0, or -1 to answer it here. */
+static int queue_job(struct fs *fs, const struct seek_job *model)
 {
 	struct seek_job *job;
 
 	if (!fs->seeker_running || !fs->se || fs->draining)
 		return -1;
-	job = calloc(1, sizeof(*job));
+	job = malloc(sizeof(*job));
 	if (!job)
 		return -1;
-	job->req = req;
-	job->ino = ino;
-	job->off = off;
-	job->whence = whence;
+	*job = *model;
+	job->next = NULL;
 	pthread_mutex_lock(&fs->seek_lock);
 	*fs->jobs_tail = job;
 	fs->jobs_tail = &job->next;
@@ -1341,7 +1353,10 @@ static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	pthread_mutex_unlock(&fs->lock);
 	if (writers && off >= 0 &&
 	    (whence == SEEK_DATA || whence == SEEK_HOLE) &&
-	    queue_seek(fs, req, ino, off, whence) == 0)
+	    queue_job(fs, &(struct seek_job){.req = req,
+					     .ino = ino,
+					     .off = off,
+					     .whence = whence}) == 0)
 		return;
 	reply_seek(fs, req, ino, off, whence);
 }
@@ -1689,11 +1704,17 @@ _Static_assert(DB_FL_IMMUTABLE == FS_IMMUTABLE_FL &&
  * the owner or a holder of CAP_FOWNER; immutable and append-only change
  * only with CAP_LINUX_IMMUTABLE, asked of /proc only then.  The kernel
  * checks both before it asks, but the daemon keeps its own rules.
+ * Returns 0 or -errno; or, with may_defer, 1 when the seeker will answer
+ * req: a file that becomes immutable or append-only while open for
+ * writing may have pages in the kernel not written back yet, written
+ * before the change, which the kernel is made to write back first.
  */
-static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags)
+static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags,
+		     int may_defer)
 {
 	struct fs *fs = fs_of(req);
 	unsigned may = 0, old;
+	uint64_t writers;
 	int rc;
 
 	if (flags & ~(unsigned) DB_FL_KNOWN)
@@ -1703,6 +1724,17 @@ static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags)
 	rc = db_get_flags(fs->db, ino, &old);
 	if (rc < 0)
 		return rc;
+	if (may_defer && (flags & ~old & (DB_FL_IMMUTABLE | DB_FL_APPEND))) {
+		pthread_mutex_lock(&fs->lock);
+		writers = lookup_count(fs->writers, ino);
+		pthread_mutex_unlock(&fs->lock);
+		if (writers &&
+		    queue_job(fs, &(struct seek_job){.req = req,
+						     .ino = ino,
+						     .set_flags = 1,
+						     .flags = flags}) == 0)
+			return 1;
+	}
 	if (caller_capable(req, CAP_FOWNER))
 		may |= DB_FLAGS_FOWNER;
 	if (((old ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
@@ -1712,6 +1744,17 @@ static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags)
 	if (rc == 0) /* the new ctime (kept by the kernel under writeback) */
 		inval_attr(fs, ino);
 	return rc;
+}
+
+/* The seeker's answer to a change of flags it was handed. */
+static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags)
+{
+	int rc = flags_set(req, ino, flags, 0);
+
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_ioctl(req, 0, NULL, 0);
 }
 
 /* FS_IOC_FSSETXATTR: the flags of xflags[], nothing else. */
@@ -1727,7 +1770,7 @@ static int fsx_set(fuse_req_t req, fuse_ino_t ino, const struct fsxattr *fsx)
 		}
 	if (rest || fsx->fsx_extsize || fsx->fsx_projid || fsx->fsx_cowextsize)
 		return -EOPNOTSUPP;
-	return flags_set(req, ino, flags);
+	return flags_set(req, ino, flags, 1);
 }
 
 /*
@@ -1735,7 +1778,7 @@ static int fsx_set(fuse_req_t req, fuse_ino_t ino, const struct fsxattr *fsx)
  * FS_IOC_SETFLAGS (an unsigned int in and out) or FS_IOC_FSGETXATTR and
  * FS_IOC_FSSETXATTR (a struct fsxattr) of a regular file or directory it
  * opened itself.  Fills out (room for either) with *outsz bytes to reply;
- * returns 0 or -errno.
+ * returns 0 or -errno, or 1 when req is answered later (flags_set()).
  */
 static int ioctl_flags(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		       const void *in_buf, size_t in_bufsz, size_t out_bufsz,
@@ -1751,7 +1794,7 @@ static int ioctl_flags(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		if (in_bufsz < sizeof(flags))
 			return -EINVAL;
 		memcpy(&flags, in_buf, sizeof(flags));
-		return flags_set(req, ino, flags);
+		return flags_set(req, ino, flags, 1);
 	}
 	if (cmd == FS_IOC_FSSETXATTR) {
 		if (in_bufsz < sizeof(fsx))
@@ -1804,6 +1847,8 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	case FS_IOC_FSSETXATTR:
 		rc = ioctl_flags(req, ino, cmd, in_buf, in_bufsz, out_bufsz,
 				 &out, &outsz);
+		if (rc > 0)
+			return;
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
 		else
