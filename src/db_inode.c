@@ -456,12 +456,19 @@ static int setattr_note(struct db *db, const struct inode *in,
  * notify_change() and ext4_setattr() do (db.h, DB_FL_*): an immutable or
  * append-only inode keeps its mode, owner, size and times, but takes
  * times set to now (DB_SET_TIMES_NOW, a touch) when append-only; ctime
- * alone (chown to -1, -1) is always taken.
+ * alone (chown to -1, -1) is always taken.  1 for an immutable inode's
+ * mtime set to now alone: under the writeback cache the kernel's own
+ * times, which it moves before asking for a write, fallocate or copy
+ * that is then refused, and sends later (refused, they would come back
+ * as a write error of the file and of the filesystem): taken, and
+ * nothing changed.
  */
 static int setattr_check(const struct inode *in, unsigned mask)
 {
 	const unsigned times = DB_SET_ATIME | DB_SET_MTIME | DB_SET_ATIME_NOW |
 			       DB_SET_MTIME_NOW;
+	const unsigned kernel_times =
+		DB_SET_MTIME | DB_SET_CTIME | DB_SET_TIMES_NOW;
 
 	if (!inode_pinned(in))
 		return 0;
@@ -469,6 +476,10 @@ static int setattr_check(const struct inode *in, unsigned mask)
 		return -EPERM;
 	if (!(mask & times))
 		return 0;
+	if ((in->flags & DB_FL_IMMUTABLE) &&
+	    (mask & ~(unsigned) (DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID)) ==
+		    kernel_times)
+		return 1;
 	if (!(mask & DB_SET_TIMES_NOW) || (in->flags & DB_FL_IMMUTABLE))
 		return -EPERM;
 	return 0;
@@ -484,6 +495,10 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 
 	if (rc == 0)
 		rc = setattr_check(&in, mask);
+	if (rc > 0) { /* taken, and nothing changed */
+		inode_to_stat(db, &in, out);
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	rc = setattr_note(db, &in, st, mask);
