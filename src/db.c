@@ -60,8 +60,9 @@ void db_log(const char *fmt, ...)
 
 /* --- statements --------------------------------------------------------- */
 
-#define INODE_COLS                                                             \
-	"ino, mode, nlink, uid, gid, rdev, size, stored, atime, mtime, ctime"
+#define INODE_COLS                                                              \
+	"ino, mode, nlink, uid, gid, rdev, size, stored, atime, mtime, ctime, " \
+	"flags"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -72,11 +73,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_INODE_GET] = "SELECT " INODE_COLS " FROM inode WHERE ino = ?1",
 	[S_INODE_PUT] = "UPDATE inode SET mode = ?2, nlink = ?3, uid = ?4, "
 			"gid = ?5, rdev = ?6, size = ?7, stored = ?8, "
-			"atime = ?9, mtime = ?10, ctime = ?11 WHERE ino = ?1",
+			"atime = ?9, mtime = ?10, ctime = ?11, flags = ?12 "
+			"WHERE ino = ?1",
 	[S_INODE_NEW] =
 		"INSERT INTO inode (mode, nlink, uid, gid, rdev, size, "
-		"atime, mtime, ctime, crtime, target, ino) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?7, ?8, ?9)",
+		"atime, mtime, ctime, crtime, target, ino, flags) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?7, ?8, ?9, ?10)",
 	[S_INODE_DELETE] = "DELETE FROM inode WHERE ino = ?1 AND nlink = 0",
 	[S_ORPHANS_DELETE] = "DELETE FROM inode WHERE nlink = 0",
 	[S_INODE_COUNT] = "SELECT count(*) FROM inode",
@@ -91,10 +93,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_DENTRY_SETINO] = "UPDATE dentry SET ino = ?2 WHERE id = ?1",
 	[S_DIR_HAS_ENTRY] = "SELECT 1 FROM dentry WHERE parent = ?1 LIMIT 1",
 	[S_PARENT_OF] = "SELECT parent FROM dentry WHERE ino = ?1 LIMIT 1",
-	[S_READDIR] = "SELECT d.id, d.name, i.ino, i.mode, i.nlink, i.uid, "
-		      "i.gid, i.rdev, i.size, i.stored, i.atime, i.mtime, "
-		      "i.ctime FROM dentry d JOIN inode i ON i.ino = d.ino "
-		      "WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id",
+	[S_READDIR] =
+		"SELECT d.id, d.name, i.ino, i.mode, i.nlink, i.uid, "
+		"i.gid, i.rdev, i.size, i.stored, i.atime, i.mtime, "
+		"i.ctime, i.flags FROM dentry d JOIN inode i ON i.ino = d.ino "
+		"WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id",
 	[S_BLOCK_GET] = "SELECT bytes FROM data WHERE ino = ?1 AND block = ?2",
 	[S_BLOCK_LEN] = "SELECT rowid, length(bytes) FROM data "
 			"WHERE ino = ?1 AND block = ?2",

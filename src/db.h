@@ -259,6 +259,11 @@ int db_purge_orphans(struct db *db);
 #define DB_SET_KILL_SUIDGID (1 << 9)
 /* with DB_SET_KILL_SUIDGID: set-group-ID without group execute too */
 #define DB_SET_KILL_SGID (1 << 10)
+/*
+ * the times set are the current time (touch): the kernel's writeback
+ * cache sends them as values.  An append-only file takes them.
+ */
+#define DB_SET_TIMES_NOW (1 << 11)
 
 /*
  * Changes the attributes of ino named by mask, taking values from in, and
@@ -449,6 +454,46 @@ int db_check_xattr_name(const char *name);
  * the database is read-only, or -errno.
  */
 int db_views_refresh(struct db *db);
+
+/*
+ * The chattr(1) flags sqlitefs keeps (inode.flags), with the values of the
+ * kernel's FS_*_FL.  Immutable and append-only are enforced by the db layer
+ * (FUSE never sets the kernel's S_IMMUTABLE or S_APPEND), by the VFS's
+ * rules as ext4 applies them, with -EPERM also for root:
+ *  - immutable: no write, truncate, fallocate, copy into it, setattr (but
+ *    of ctime alone), xattr change, new name (link) or removed or moved
+ *    name; a directory gets no entry added, removed or moved;
+ *  - append-only: writes only at or past the size; no truncate, no
+ *    fallocate but plain or keep-size, no setattr of mode, owner or times
+ *    but to now (touch), no xattr change, no link, removal or move; in a
+ *    directory entries may be created but not removed, moved or replaced.
+ * Noatime: reads leave atime alone.  Nodump: kept and shown only.
+ */
+#define DB_FL_IMMUTABLE 0x10
+#define DB_FL_APPEND 0x20
+#define DB_FL_NODUMP 0x40
+#define DB_FL_NOATIME 0x80
+#define DB_FL_KNOWN                                                            \
+	(DB_FL_IMMUTABLE | DB_FL_APPEND | DB_FL_NODUMP | DB_FL_NOATIME)
+/* What a new inode takes from its directory, as on ext4. */
+#define DB_FL_INHERITED (DB_FL_NODUMP | DB_FL_NOATIME)
+
+/* Reads the flags (DB_FL_*) of ino into *flags.  -ENOENT. */
+int db_get_flags(struct db *db, ino_t ino, unsigned *flags);
+
+/* What the caller of db_set_flags() may do. */
+#define DB_FLAGS_FOWNER 1 /* change the flags of any inode, not only its own */
+#define DB_FLAGS_IMMUTABLE 2 /* change DB_FL_IMMUTABLE and DB_FL_APPEND */
+
+/*
+ * Sets the flags of ino to flags for a caller uid that may do what may
+ * (DB_FLAGS_*) says, setting ctime and noting an attribute change in the
+ * journal (when they change).  -EOPNOTSUPP for a bit outside DB_FL_KNOWN;
+ * -EPERM when uid does not own ino (without DB_FLAGS_FOWNER), or for a
+ * change of immutable or append-only without DB_FLAGS_IMMUTABLE.
+ */
+int db_set_flags(struct db *db, ino_t ino, unsigned flags, uid_t uid,
+		 unsigned may);
 
 /* Sets the birth time of ino (which no other call sets).  -ENOENT. */
 int db_set_crtime(struct db *db, ino_t ino, const struct timespec *crtime);

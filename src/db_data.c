@@ -342,7 +342,7 @@ ssize_t db_read(struct db *db, ino_t ino, off_t off, size_t size, char *buf,
 			rc = (int64_t) size;
 	}
 	pthread_mutex_unlock(&db->lock);
-	if (rc < 0 || db->readonly ||
+	if (rc < 0 || db->readonly || (in.flags & DB_FL_NOATIME) ||
 	    !atime_due(in.atime, in.mtime, in.ctime, policy, now))
 		return (ssize_t) rc;
 
@@ -368,6 +368,36 @@ static int file_get(struct db *db, int64_t ino, struct inode *in)
 		rc = -EISDIR;
 	else if (rc == 0 && !S_ISREG(in->mode))
 		rc = -EINVAL;
+	return rc;
+}
+
+/*
+ * -EPERM if the flags of in refuse a write of size bytes of buf at off
+ * (db.h, DB_FL_*): any write to an immutable file; to an append-only one,
+ * one that changes bytes below the size.  The kernel's writeback cache
+ * writes whole pages back, so an append there comes with the unchanged
+ * bytes before it: those are compared with what is stored.
+ */
+static int write_check(struct db *db, const struct inode *in, int64_t off,
+		       const char *buf, size_t size)
+{
+	int64_t n = in->size - off;
+	char *old;
+	int rc;
+
+	if (in->flags & DB_FL_IMMUTABLE)
+		return -EPERM;
+	if (!(in->flags & DB_FL_APPEND) || n <= 0)
+		return 0;
+	if (n > (int64_t) size)
+		n = (int64_t) size;
+	old = malloc((size_t) n);
+	if (!old)
+		return -ENOMEM;
+	rc = data_read(db, in, off, (size_t) n, old);
+	if (rc == 0 && memcmp(old, buf, (size_t) n) != 0)
+		rc = -EPERM;
+	free(old);
 	return rc;
 }
 
@@ -447,6 +477,8 @@ ssize_t db_write(struct db *db, ino_t ino, off_t off, const char *buf,
 	if (rc < 0)
 		return (ssize_t) rc;
 	rc = file_get(db, (int64_t) ino, &in);
+	if (rc == 0 && in.flags)
+		rc = write_check(db, &in, off, buf, size);
 	if (rc == 0) /* before the change: this takes no savepoint */
 		rc = jr_changed(db, in.ino, in.mode, JR_DATA, off,
 				off + (int64_t) size);
@@ -511,6 +543,11 @@ static int fallocate_locked(struct db *db, int64_t ino, int mode, int64_t off,
 
 	if (rc < 0)
 		return rc;
+	/* as ext4: an append-only file may only grow */
+	if ((in.flags & DB_FL_IMMUTABLE) ||
+	    ((in.flags & DB_FL_APPEND) &&
+	     (mode & ~(unsigned) DB_FALLOC_KEEP_SIZE)))
+		return -EPERM;
 	/* a hole punched (or zeros put) past EOF changes nothing: ext4
 	 * drops nothing then */
 	if (kill && !((mode & (DB_FALLOC_PUNCH_HOLE | DB_FALLOC_ZERO_RANGE)) &&
@@ -687,6 +724,10 @@ static int64_t copy_locked(struct db *db, int64_t ino_in, int64_t off_in,
 		rc = file_get(db, ino_out, &dst);
 	if (rc < 0)
 		return rc;
+	/* the VFS refuses either before looking at the source's size */
+	if ((dst.flags & DB_FL_IMMUTABLE) ||
+	    ((dst.flags & DB_FL_APPEND) && off_out < dst.size))
+		return -EPERM;
 	if (off_in >= src.size)
 		return 0;
 	if ((int64_t) len > src.size - off_in)

@@ -189,6 +189,7 @@ static void inode_init(struct inode *in, const struct inode *dir, mode_t mode,
 	in->rdev = (S_ISCHR(mode) || S_ISBLK(mode)) ? rdev : 0;
 	in->size = target ? (int64_t) strlen(target) : 0;
 	in->atime = in->mtime = in->ctime = now;
+	in->flags = dir->flags & DB_FL_INHERITED;
 }
 
 static int mknod_locked(struct db *db, int64_t parent, const char *name,
@@ -208,6 +209,9 @@ static int mknod_locked(struct db *db, int64_t parent, const char *name,
 	rc = dentry_get(db, parent, name, &id, &ino);
 	if (rc != -ENOENT)
 		return rc == 0 ? -EEXIST : rc;
+	rc = dir_check_change(&dir, 1);
+	if (rc < 0)
+		return rc;
 	if (db->next_ino == INT64_MAX)
 		return -ENOSPC; /* inode numbers exhausted */
 	/* a default ACL of dir, or else the umask, limits the mode */
@@ -269,7 +273,7 @@ static int link_locked(struct db *db, int64_t ino, int64_t newparent,
 	rc = inode_get(db, ino, &in);
 	if (rc < 0)
 		return rc;
-	if (S_ISDIR(in.mode))
+	if (S_ISDIR(in.mode) || inode_pinned(&in))
 		return -EPERM;
 	if (in.nlink == 0)
 		return -ENOENT;
@@ -278,6 +282,9 @@ static int link_locked(struct db *db, int64_t ino, int64_t newparent,
 		return rc;
 	if (dir.nlink == 0)
 		return -ENOENT;
+	rc = dir_check_change(&dir, 1);
+	if (rc < 0)
+		return rc;
 	rc = dentry_new(db, newparent, newname, ino);
 	if (rc < 0)
 		return rc;
@@ -347,6 +354,10 @@ static int unlink_locked(struct db *db, int64_t parent, const char *name,
 		rc = dentry_get(db, parent, name, &id, &ino);
 	if (rc == 0)
 		rc = inode_get(db, ino, &in);
+	if (rc == 0)
+		rc = dir_check_change(&dir, 0);
+	if (rc == 0 && inode_pinned(&in))
+		rc = -EPERM;
 	if (rc < 0)
 		return rc;
 	if (rmdir && !S_ISDIR(in.mode))
@@ -429,7 +440,29 @@ struct rename_side {
 	int64_t parent, id, ino;
 	const char *name;
 	struct inode in;
+	unsigned dir_flags; /* of parent */
 };
+
+/*
+ * -EPERM if the flags forbid the rename of src to dst (db.h, DB_FL_*), as
+ * the VFS's may_delete() and may_create() do: a name leaves src's
+ * directory, and dst's if it exists there (which an exchange or a
+ * replacement removes); it is added in dst's directory otherwise; the
+ * inodes that lose a name must not be immutable or append-only.
+ */
+static int rename_check(const struct rename_side *src,
+			const struct rename_side *dst)
+{
+	struct inode sdir = {.flags = src->dir_flags};
+	struct inode ddir = {.flags = dst->dir_flags};
+	int rc = dir_check_change(&sdir, 0);
+
+	if (rc == 0)
+		rc = dir_check_change(&ddir, dst->ino == 0);
+	if (rc == 0 && (inode_pinned(&src->in) || inode_pinned(&dst->in)))
+		rc = -EPERM;
+	return rc;
+}
 
 /* Swaps two names, for RENAME_EXCHANGE. */
 static int rename_exchange(struct db *db, struct rename_side *a,
@@ -546,6 +579,9 @@ static int rename_locked(struct db *db, struct rename_side *src,
 
 	if (dst->ino && dst->ino == src->ino)
 		return 0; /* two names of one inode: nothing to do */
+	rc = rename_check(src, dst);
+	if (rc < 0)
+		return rc;
 	if (flags & DB_RENAME_EXCHANGE)
 		return rename_exchange(db, src, dst, now);
 	if (sdir && src->parent != dst->parent) {
@@ -596,6 +632,7 @@ static int rename_side_get(struct db *db, int64_t parent, const char *name,
 	rc = dir_get(db, parent, &dir);
 	if (rc < 0)
 		return rc;
+	side->dir_flags = dir.flags;
 	rc = dentry_get(db, parent, name, &side->id, &side->ino);
 	if (rc == -ENOENT && may_miss) {
 		side->ino = 0;

@@ -177,6 +177,7 @@ struct inode {
 	int64_t size;
 	int64_t stored; /* bytes in data rows */
 	int64_t atime, mtime, ctime;
+	unsigned flags; /* DB_FL_* (chattr) */
 };
 
 /* --- db_xattr.c: POSIX ACLs --------------------------------------------- */
@@ -316,6 +317,18 @@ int inode_touch(struct db *db, int64_t ino, int delta, int mtime, int64_t now);
 
 /* Loads directory ino; -ENOTDIR if it is something else. */
 int dir_get(struct db *db, int64_t ino, struct inode *in);
+
+/* Whether in is immutable or append-only: no name of it may go. */
+static inline int inode_pinned(const struct inode *in)
+{
+	return (in->flags & (DB_FL_IMMUTABLE | DB_FL_APPEND)) != 0;
+}
+
+/*
+ * -EPERM if directory dir may not lose a name (immutable or append-only),
+ * or, with adding, gain one (immutable); else 0.
+ */
+int dir_check_change(const struct inode *dir, int adding);
 
 /*
  * Drops the set-ID bits and capabilities of in that kill (DB_KILL_*) names;

@@ -120,6 +120,7 @@ void inode_from_row(sqlite3_stmt *s, int c, struct inode *in)
 	in->atime = sqlite3_column_int64(s, c + 8);
 	in->mtime = sqlite3_column_int64(s, c + 9);
 	in->ctime = sqlite3_column_int64(s, c + 10);
+	in->flags = (unsigned) sqlite3_column_int64(s, c + 11);
 }
 
 void inode_to_stat(struct db *db, const struct inode *in, struct stat *st)
@@ -183,6 +184,7 @@ static int inode_store(struct db *db, const struct inode *in)
 	sqlite3_bind_int64(s, 9, in->atime);
 	sqlite3_bind_int64(s, 10, in->mtime);
 	sqlite3_bind_int64(s, 11, in->ctime);
+	sqlite3_bind_int64(s, 12, in->flags);
 	return run(db, s);
 }
 
@@ -221,6 +223,7 @@ int inode_new(struct db *db, struct inode *in, const char *target)
 	in->ino = db->next_ino++;
 	touched(db, in->ino);
 	sqlite3_bind_int64(s, 9, in->ino);
+	sqlite3_bind_int64(s, 10, in->flags);
 	return run(db, s);
 }
 
@@ -249,6 +252,15 @@ int dir_get(struct db *db, int64_t ino, struct inode *in)
 	return rc;
 }
 
+int dir_check_change(const struct inode *dir, int adding)
+{
+	if (dir->flags & DB_FL_IMMUTABLE)
+		return -EPERM;
+	if ((dir->flags & DB_FL_APPEND) && !adding)
+		return -EPERM;
+	return 0;
+}
+
 int db_getattr(struct db *db, ino_t ino, struct stat *st)
 {
 	struct inode in;
@@ -260,6 +272,58 @@ int db_getattr(struct db *db, ino_t ino, struct stat *st)
 		inode_to_stat(db, &in, st);
 	pthread_mutex_unlock(&db->lock);
 	return rc;
+}
+
+/* --- chattr flags ------------------------------------------------------ */
+
+int db_get_flags(struct db *db, ino_t ino, unsigned *flags)
+{
+	struct inode in;
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	if (rc == 0)
+		*flags = in.flags;
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int set_flags_locked(struct db *db, int64_t ino, unsigned flags,
+			    uid_t uid, unsigned may)
+{
+	struct inode in;
+	int rc = inode_get(db, ino, &in);
+
+	if (rc < 0)
+		return rc;
+	if (!(may & DB_FLAGS_FOWNER) && uid != in.uid)
+		return -EPERM;
+	if (((in.flags ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
+	    !(may & DB_FLAGS_IMMUTABLE))
+		return -EPERM;
+	if (in.flags == flags)
+		return 0;
+	rc = jr_changed(db, ino, in.mode, JR_ATTRIB, 0, 0);
+	if (rc < 0)
+		return rc;
+	in.flags = flags;
+	in.ctime = now_ns();
+	return inode_put(db, &in);
+}
+
+int db_set_flags(struct db *db, ino_t ino, unsigned flags, uid_t uid,
+		 unsigned may)
+{
+	int rc;
+
+	if (flags & ~(unsigned) DB_FL_KNOWN)
+		return -EOPNOTSUPP;
+	rc = op_begin_no_savepoint(db);
+	if (rc < 0)
+		return rc;
+	rc = set_flags_locked(db, (int64_t) ino, flags, uid, may);
+	return (int) op_end(db, rc);
 }
 
 /* --- attributes -------------------------------------------------------- */
@@ -387,6 +451,40 @@ static int setattr_note(struct db *db, const struct inode *in,
 	return reasons ? jr_changed(db, in->ino, in->mode, reasons, lo, hi) : 0;
 }
 
+/*
+ * -EPERM for a setattr by mask that the flags of in refuse, as the VFS's
+ * notify_change() and ext4_setattr() do (db.h, DB_FL_*): an immutable or
+ * append-only inode keeps its mode, owner, size and times, but takes
+ * times set to now (DB_SET_TIMES_NOW, a touch) when append-only; ctime
+ * alone (chown to -1, -1) is always taken.  1 for an immutable inode's
+ * mtime set to now alone: under the writeback cache the kernel's own
+ * times, which it moves before asking for a write, fallocate or copy
+ * that is then refused, and sends later (refused, they would come back
+ * as a write error of the file and of the filesystem): taken, and
+ * nothing changed.
+ */
+static int setattr_check(const struct inode *in, unsigned mask)
+{
+	const unsigned times = DB_SET_ATIME | DB_SET_MTIME | DB_SET_ATIME_NOW |
+			       DB_SET_MTIME_NOW;
+	const unsigned kernel_times =
+		DB_SET_MTIME | DB_SET_CTIME | DB_SET_TIMES_NOW;
+
+	if (!inode_pinned(in))
+		return 0;
+	if (mask & (DB_SET_MODE | DB_SET_UID | DB_SET_GID | DB_SET_SIZE))
+		return -EPERM;
+	if (!(mask & times))
+		return 0;
+	if ((in->flags & DB_FL_IMMUTABLE) &&
+	    (mask & ~(unsigned) (DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID)) ==
+		    kernel_times)
+		return 1;
+	if (!(mask & DB_SET_TIMES_NOW) || (in->flags & DB_FL_IMMUTABLE))
+		return -EPERM;
+	return 0;
+}
+
 static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 			  unsigned mask, struct stat *out)
 {
@@ -395,6 +493,12 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 	unsigned kill = setattr_kill(mask);
 	int rc = inode_get(db, ino, &in);
 
+	if (rc == 0)
+		rc = setattr_check(&in, mask);
+	if (rc > 0) { /* taken, and nothing changed */
+		inode_to_stat(db, &in, out);
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	rc = setattr_note(db, &in, st, mask);

@@ -82,6 +82,8 @@ static int setxattr_locked(struct db *db, int64_t ino, const char *name,
 	sqlite3_stmt *s;
 	int rc = inode_get(db, ino, &in);
 
+	if (rc == 0 && inode_pinned(&in))
+		rc = -EPERM; /* as the VFS's xattr_permission() */
 	if (rc < 0)
 		return rc;
 	if ((flags & DB_XATTR_CREATE) && (flags & DB_XATTR_REPLACE)) {
@@ -185,6 +187,8 @@ static int setacl_locked(struct db *db, int64_t ino, const char *name, int kind,
 
 	if (rc < 0)
 		return rc;
+	if (inode_pinned(&in))
+		return -EPERM; /* as the VFS's xattr_permission() */
 	rc = acl_parse(value, size, &acl);
 	if (rc < 0)
 		return rc;
@@ -374,6 +378,8 @@ static int removexattr_locked(struct db *db, int64_t ino, const char *name)
 	struct inode in;
 	int rc = inode_get(db, ino, &in);
 
+	if (rc == 0 && inode_pinned(&in))
+		rc = -EPERM; /* as the VFS's xattr_permission() */
 	if (rc == 0)
 		rc = xattr_delete(db, ino, name);
 	if (rc == 0)

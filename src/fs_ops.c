@@ -19,7 +19,9 @@
  *
  * Threads: the session loop runs every handler; the committer commits on
  * a timer; the seeker answers SEEK_DATA and SEEK_HOLE on files the kernel
- * may hold unwritten data of (see fs_lseek()).  Neither helper is ever
+ * may hold unwritten data of (see fs_lseek()), and makes such files
+ * immutable or append-only (flags_set()), after having the kernel write
+ * that data back.  Neither helper is ever
  * waited for by the session loop: the kernel work they start (dropping
  * names, writing back pages) needs the loop to answer requests.
  */
@@ -33,6 +35,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -748,6 +751,32 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	return caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
 }
 
+/*
+ * Whether the times a setattr sets (to_set) are the current time, which an
+ * append-only file takes (DB_SET_TIMES_NOW): a touch (utimensat(2) with
+ * UTIME_NOW, the kernel's ATTR_TOUCH), which the writeback cache sends
+ * with mtime as a value; or, with the writeback cache, mtime and ctime
+ * alone, the kernel's own times after a write (fuse_flush_times()), which
+ * a utimensat(2) of mtime alone looks like, and is taken for.
+ */
+static int times_now(const struct fs *fs, int to_set)
+{
+	int atime = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW);
+	int mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
+
+	const int other = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+			  FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE;
+
+	if (fs->writeback && !atime && !(to_set & other) &&
+	    mtime == FUSE_SET_ATTR_MTIME)
+		return 1;
+	if (atime && !(to_set & FUSE_SET_ATTR_ATIME_NOW))
+		return 0;
+	if (mtime && !(to_set & FUSE_SET_ATTR_MTIME_NOW) && !fs->writeback)
+		return 0;
+	return atime || mtime;
+}
+
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -757,6 +786,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	(void) fi;
+	if (times_now(fs, to_set))
+		mask |= DB_SET_TIMES_NOW;
 	rc = setattr_kill(fs, req, ino, to_set, &mask);
 	if (rc == 0)
 		rc = db_setattr(fs->db, ino, attr, mask, &st);
@@ -1004,11 +1035,51 @@ static enum db_atime fs_atime(struct fs *fs)
 	return DB_ATIME_NOATIME;
 }
 
+/*
+ * The open by fi of ino that its flags (db.h, DB_FL_*) refuse, as the
+ * VFS's may_open() does: for writing or truncating an immutable file; an
+ * append-only one for writing without O_APPEND, or truncating.  0 when
+ * allowed, -EPERM, or 1 when req was deferred (loop_snapshot()).  Only
+ * an open that may write or truncate reads the flags.
+ */
+static int open_check(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
+		      const struct fuse_file_info *fi)
+{
+	int wr = (fi->flags & O_ACCMODE) != O_RDONLY, rc;
+	unsigned flags = 0;
+
+	if ((!wr && !(fi->flags & O_TRUNC)) || fs->cfg.readonly)
+		return 0;
+	if (loop_snapshot()) {
+		uint64_t gen = db_snap_gen(fs->db), dep = ino;
+
+		rc = db_get_flags(fs->snap, ino, &flags);
+		if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
+			return 1;
+	} else {
+		rc = db_get_flags(fs->db, ino, &flags);
+	}
+	if (rc < 0)
+		return 0; /* for the open to find out */
+	if ((flags & DB_FL_IMMUTABLE) ||
+	    ((flags & DB_FL_APPEND) &&
+	     ((fi->flags & O_TRUNC) || !(fi->flags & O_APPEND))))
+		return -EPERM;
+	return 0;
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	struct stat st;
-	int due;
+	int due, refused;
+
+	refused = open_check(fs, req, ino, fi);
+	if (refused) {
+		if (refused < 0)
+			fuse_reply_err(req, -refused);
+		return;
+	}
 
 	/*
 	 * The kernel's page cache stays valid, since every change passes
@@ -1178,14 +1249,21 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 
 /* --- SEEK_DATA and SEEK_HOLE ------------------------------------------- */
 
-/* A seek the seeker answers. */
+/*
+ * A request the seeker answers after the kernel wrote back the file's
+ * pages: a seek, or a change of chattr flags (set_flags).
+ */
 struct seek_job {
 	struct seek_job *next;
 	fuse_req_t req;
 	fuse_ino_t ino;
 	off_t off;
 	int whence;
+	int set_flags;	/* a change of flags to flags */
+	unsigned flags; /* DB_FL_* */
 };
+
+static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags);
 
 static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 		       int whence)
@@ -1199,10 +1277,12 @@ static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 }
 
 /*
- * Answers the queued seeks in order.  The kernel writes back its dirty
- * pages of the file from the offset on when told to drop them (each is
- * laundered: written and waited for), through write requests that the
- * session loop serves; then the database holds every byte written.
+ * Answers the queued seeks and flag changes in order.  The kernel writes
+ * back its dirty pages of the file from the offset on when told to drop
+ * them (each is laundered: written and waited for), through write
+ * requests that the session loop serves; then the database holds every
+ * byte written, and a file made immutable or append-only keeps what was
+ * written before.
  */
 static void *seeker(void *arg)
 {
@@ -1225,7 +1305,11 @@ static void *seeker(void *arg)
 		if (!stopping)
 			fuse_lowlevel_notify_inval_inode(fs->se, job->ino,
 							 job->off, 0);
-		reply_seek(fs, job->req, job->ino, job->off, job->whence);
+		if (job->set_flags)
+			reply_set_flags(job->req, job->ino, job->flags);
+		else
+			reply_seek(fs, job->req, job->ino, job->off,
+				   job->whence);
 		free(job);
 		pthread_mutex_lock(&fs->seek_lock);
 		fs->seeks--;
@@ -1246,21 +1330,18 @@ static void stop_seeker(struct fs *fs)
 	fs->seeker_running = 0;
 }
 
-/* Hands the seek to the seeker; returns 0, or -1 to answer it here. */
-static int queue_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
-		      int whence)
+/* Hands job (a copy) to the seeker; returns 0, or -1 to answer it here. */
+static int queue_job(struct fs *fs, const struct seek_job *model)
 {
 	struct seek_job *job;
 
 	if (!fs->seeker_running || !fs->se || fs->draining)
 		return -1;
-	job = calloc(1, sizeof(*job));
+	job = malloc(sizeof(*job));
 	if (!job)
 		return -1;
-	job->req = req;
-	job->ino = ino;
-	job->off = off;
-	job->whence = whence;
+	*job = *model;
+	job->next = NULL;
 	pthread_mutex_lock(&fs->seek_lock);
 	*fs->jobs_tail = job;
 	fs->jobs_tail = &job->next;
@@ -1291,7 +1372,10 @@ static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	pthread_mutex_unlock(&fs->lock);
 	if (writers && off >= 0 &&
 	    (whence == SEEK_DATA || whence == SEEK_HOLE) &&
-	    queue_seek(fs, req, ino, off, whence) == 0)
+	    queue_job(fs, &(struct seek_job){.req = req,
+					     .ino = ino,
+					     .off = off,
+					     .whence = whence}) == 0)
 		return;
 	reply_seek(fs, req, ino, off, whence);
 }
@@ -1591,20 +1675,15 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
  * journal and search indexes, which the tools cannot write themselves
  * while the daemon holds the write lock.
  */
-static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
-		     void *arg, struct fuse_file_info *fi, unsigned flags,
-		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+static void ioctl_set(fuse_req_t req, fuse_ino_t ino, const void *in_buf,
+		      size_t in_bufsz)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct sqlitefs_set set;
 	struct stat root;
 	int rc;
 
-	(void) arg;
-	(void) fi;
-	(void) out_bufsz;
-	if (cmd != SQLITEFS_IOC_SET || ino != FUSE_ROOT_ID ||
-	    (flags & FUSE_IOCTL_COMPAT) || in_bufsz != sizeof(set)) {
+	if (ino != FUSE_ROOT_ID || in_bufsz != sizeof(set)) {
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
@@ -1622,6 +1701,181 @@ static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_ioctl(req, 0, NULL, 0);
+}
+
+/* The FS_XFLAG_* of FS_IOC_FSGETXATTR for each chattr flag (DB_FL_*). */
+static const struct {
+	unsigned fl, xfl;
+} xflags[] = {
+	{DB_FL_IMMUTABLE, FS_XFLAG_IMMUTABLE},
+	{DB_FL_APPEND, FS_XFLAG_APPEND},
+	{DB_FL_NODUMP, FS_XFLAG_NODUMP},
+	{DB_FL_NOATIME, FS_XFLAG_NOATIME},
+};
+
+_Static_assert(DB_FL_IMMUTABLE == FS_IMMUTABLE_FL &&
+		       DB_FL_APPEND == FS_APPEND_FL &&
+		       DB_FL_NODUMP == FS_NODUMP_FL &&
+		       DB_FL_NOATIME == FS_NOATIME_FL,
+	       "DB_FL_* are the kernel's FS_*_FL");
+
+/*
+ * Sets the chattr flags of ino for the caller of req (db_set_flags()):
+ * the owner or a holder of CAP_FOWNER; immutable and append-only change
+ * only with CAP_LINUX_IMMUTABLE, asked of /proc only then.  The kernel
+ * checks both before it asks, but the daemon keeps its own rules.
+ * Returns 0 or -errno; or, with may_defer, 1 when the seeker will answer
+ * req: a file that becomes immutable or append-only while open for
+ * writing may have pages in the kernel not written back yet, written
+ * before the change, which the kernel is made to write back first.
+ */
+static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags,
+		     int may_defer)
+{
+	struct fs *fs = fs_of(req);
+	unsigned may = 0, old;
+	uint64_t writers;
+	int rc;
+
+	if (flags & ~(unsigned) DB_FL_KNOWN)
+		return -EOPNOTSUPP;
+	if (sb_readonly(fs))
+		return -EROFS; /* the kernel lets ioctls through */
+	rc = db_get_flags(fs->db, ino, &old);
+	if (rc < 0)
+		return rc;
+	if (may_defer && (flags & ~old & (DB_FL_IMMUTABLE | DB_FL_APPEND))) {
+		pthread_mutex_lock(&fs->lock);
+		writers = lookup_count(fs->writers, ino);
+		pthread_mutex_unlock(&fs->lock);
+		if (writers &&
+		    queue_job(fs, &(struct seek_job){.req = req,
+						     .ino = ino,
+						     .set_flags = 1,
+						     .flags = flags}) == 0)
+			return 1;
+	}
+	if (caller_capable(req, CAP_FOWNER))
+		may |= DB_FLAGS_FOWNER;
+	if (((old ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
+	    caller_capable(req, CAP_LINUX_IMMUTABLE))
+		may |= DB_FLAGS_IMMUTABLE;
+	rc = db_set_flags(fs->db, ino, flags, fuse_req_ctx(req)->uid, may);
+	if (rc == 0) /* the new ctime (kept by the kernel under writeback) */
+		inval_attr(fs, ino);
+	return rc;
+}
+
+/* The seeker's answer to a change of flags it was handed. */
+static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags)
+{
+	int rc = flags_set(req, ino, flags, 0);
+
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_ioctl(req, 0, NULL, 0);
+}
+
+/* FS_IOC_FSSETXATTR: the flags of xflags[], nothing else. */
+static int fsx_set(fuse_req_t req, fuse_ino_t ino, const struct fsxattr *fsx)
+{
+	unsigned flags = 0, rest = fsx->fsx_xflags;
+	size_t i;
+
+	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
+		if (rest & xflags[i].xfl) {
+			flags |= xflags[i].fl;
+			rest &= ~xflags[i].xfl;
+		}
+	if (rest || fsx->fsx_extsize || fsx->fsx_projid || fsx->fsx_cowextsize)
+		return -EOPNOTSUPP;
+	return flags_set(req, ino, flags, 1);
+}
+
+/*
+ * chattr(1) and lsattr(1): the kernel asks FS_IOC_GETFLAGS and
+ * FS_IOC_SETFLAGS (an unsigned int in and out) or FS_IOC_FSGETXATTR and
+ * FS_IOC_FSSETXATTR (a struct fsxattr) of a regular file or directory it
+ * opened itself.  Fills out (room for either) with *outsz bytes to reply;
+ * returns 0 or -errno, or 1 when req is answered later (flags_set()).
+ */
+static int ioctl_flags(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		       const void *in_buf, size_t in_bufsz, size_t out_bufsz,
+		       struct fsxattr *out, size_t *outsz)
+{
+	struct fsxattr fsx;
+	unsigned flags;
+	size_t i;
+	int rc;
+
+	*outsz = 0;
+	if (cmd == FS_IOC_SETFLAGS) {
+		if (in_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(&flags, in_buf, sizeof(flags));
+		return flags_set(req, ino, flags, 1);
+	}
+	if (cmd == FS_IOC_FSSETXATTR) {
+		if (in_bufsz < sizeof(fsx))
+			return -EINVAL;
+		memcpy(&fsx, in_buf, sizeof(fsx));
+		return fsx_set(req, ino, &fsx);
+	}
+	rc = db_get_flags(fs_of(req)->db, ino, &flags);
+	if (rc < 0)
+		return rc;
+	flags &= DB_FL_KNOWN;
+	if (cmd == FS_IOC_GETFLAGS) {
+		if (out_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(out, &flags, sizeof(flags));
+		*outsz = sizeof(flags);
+		return 0;
+	}
+	if (out_bufsz < sizeof(*out))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
+		if (flags & xflags[i].fl)
+			out->fsx_xflags |= xflags[i].xfl;
+	*outsz = sizeof(*out);
+	return 0;
+}
+
+static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	struct fsxattr out;
+	size_t outsz;
+	int rc;
+
+	(void) arg;
+	(void) fi;
+	if (flags & FUSE_IOCTL_COMPAT) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	switch (cmd) {
+	case SQLITEFS_IOC_SET:
+		ioctl_set(req, ino, in_buf, in_bufsz);
+		return;
+	case FS_IOC_GETFLAGS:
+	case FS_IOC_SETFLAGS:
+	case FS_IOC_FSGETXATTR:
+	case FS_IOC_FSSETXATTR:
+		rc = ioctl_flags(req, ino, cmd, in_buf, in_bufsz, out_bufsz,
+				 &out, &outsz);
+		if (rc > 0)
+			return;
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		else
+			fuse_reply_ioctl(req, 0, outsz ? &out : NULL, outsz);
+		return;
+	}
+	fuse_reply_err(req, ENOTTY);
 }
 
 /* --- extended attributes ----------------------------------------------- */

@@ -77,6 +77,7 @@ enum fsck_stmt {
 	F_INODE_MODE,
 	F_INODE_SIZE,
 	F_INODE_STORED,
+	F_INODE_FLAGS,
 	F_INODE_NLINK,
 	F_INODE_UNTARGET,
 	F_INODE_DELETE,
@@ -109,7 +110,7 @@ static const char *const fsck_sql[F_COUNT] = {
 		"WHERE key = 'next_ino' AND typeof(value) = 'integer') "
 		"FROM settings WHERE key = 'block_size'",
 	[F_INODES] = "SELECT ino, mode, nlink, size, stored, "
-		     "target IS NOT NULL, length(CAST(target AS BLOB)) "
+		     "target IS NOT NULL, length(CAST(target AS BLOB)), flags "
 		     "FROM inode ORDER BY ino",
 	[F_DENTRIES] = "SELECT id, parent, ino, CAST(name AS BLOB) "
 		       "FROM dentry ORDER BY parent, id",
@@ -135,6 +136,7 @@ static const char *const fsck_sql[F_COUNT] = {
 	[F_INODE_MODE] = "UPDATE inode SET mode = ?2 WHERE ino = ?1",
 	[F_INODE_SIZE] = "UPDATE inode SET size = ?2 WHERE ino = ?1",
 	[F_INODE_STORED] = "UPDATE inode SET stored = ?2 WHERE ino = ?1",
+	[F_INODE_FLAGS] = "UPDATE inode SET flags = ?2 WHERE ino = ?1",
 	[F_INODE_NLINK] = "UPDATE inode SET nlink = ?2 WHERE ino = ?1",
 	[F_INODE_UNTARGET] = "UPDATE inode SET target = NULL WHERE ino = ?1",
 	[F_INODE_DELETE] = "DELETE FROM inode WHERE ino = ?1",
@@ -181,6 +183,7 @@ struct fsck_inode {
 	int64_t nlink;
 	int64_t size;
 	int64_t stored;
+	int64_t flags;	    /* chattr flags: DB_FL_* */
 	int64_t target_len; /* -1: no target */
 	int64_t maxend;	    /* end of the last byte in its data rows */
 	int64_t sum;	    /* bytes in its data rows */
@@ -705,6 +708,7 @@ static int load_inodes(struct fsck *f, char *err, size_t errsz)
 		node->nlink = sqlite3_column_int64(s, 2);
 		node->size = sqlite3_column_int64(s, 3);
 		node->stored = sqlite3_column_int64(s, 4);
+		node->flags = sqlite3_column_int64(s, 7);
 		node->target_len = sqlite3_column_int64(s, 5)
 					   ? sqlite3_column_int64(s, 6)
 					   : -1;
@@ -1011,6 +1015,26 @@ static void check_stored(struct fsck *f)
 			(long long) node->ino, (long long) node->stored,
 			(long long) node->sum);
 		node->stored = node->sum;
+	}
+}
+
+/* chattr flags: bits outside the known ones (DB_FL_KNOWN) are cleared. */
+static void check_flags(struct fsck *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nin; i++) {
+		struct fsck_inode *node = &f->in[i];
+		int64_t keep = node->flags & DB_FL_KNOWN;
+
+		if (node->gone || node->flags == keep)
+			continue;
+		finding(f, plan(f, F_INODE_FLAGS, node->ino, keep, 0),
+			"inode %lld: flags %#llx, unknown bits; cleared to "
+			"%#llx",
+			(long long) node->ino, (unsigned long long) node->flags,
+			(unsigned long long) keep);
+		node->flags = keep;
 	}
 }
 
@@ -1869,6 +1893,7 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 	}
 	if (rc == 0) {
 		check_stored(f);
+		check_flags(f);
 		rc = check_xattrs(f, err, errsz);
 	}
 	if (rc < 0)

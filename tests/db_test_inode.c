@@ -821,6 +821,106 @@ void add_names_cases(TCase *tc)
 	tcase_add_test(tc, test_purge_orphans);
 }
 
+/* chattr flags: kept, who may change them, and what they refuse. */
+START_TEST(test_flags)
+{
+	const unsigned all = DB_FLAGS_FOWNER | DB_FLAGS_IMMUTABLE;
+	ino_t d = mkdir_in(DB_ROOT_INO, "d"), f = mkfile(d, "f"), victim;
+	struct stat in, out, st0;
+	unsigned fl = 99;
+	char buf[4] = "abc";
+	int gone;
+
+	ck_assert_int_eq(db_get_flags(db, f, &fl), 0);
+	ck_assert_uint_eq(fl, 0);
+	ck_assert_int_eq(db_get_flags(db, 999999, &fl), -ENOENT);
+	ck_assert_int_eq(db_set_flags(db, f, 0x8, getuid(), all), -EOPNOTSUPP);
+	/* the owner may set d and A, not i or a; others nothing */
+	ck_assert_int_eq(
+		db_set_flags(db, f, DB_FL_NODUMP, attr(f).st_uid + 1, 0),
+		-EPERM);
+	ck_assert_int_eq(
+		db_set_flags(db, f, DB_FL_IMMUTABLE, attr(f).st_uid, 0),
+		-EPERM);
+	age(f);
+	st0 = attr(f);
+	ck_assert_int_eq(db_set_flags(db, f, DB_FL_NODUMP | DB_FL_NOATIME,
+				      attr(f).st_uid, 0),
+			 0);
+	ck_assert(ts_after(attr(f).st_ctim, st0.st_ctim));
+	ck_assert_int_eq(db_get_flags(db, f, &fl), 0);
+	ck_assert_uint_eq(fl, DB_FL_NODUMP | DB_FL_NOATIME);
+	/* a new inode takes d and A from its directory */
+	ck_assert_int_eq(db_set_flags(db, d, DB_FL_NOATIME, attr(f).st_uid, 0),
+			 0);
+	ck_assert_int_eq(db_get_flags(db, mkfile(d, "g"), &fl), 0);
+	ck_assert_uint_eq(fl, DB_FL_NOATIME);
+
+	/* immutable: refused as the VFS refuses, and kept after a reopen */
+	put(f, 0, "x", 1);
+	ck_assert_int_eq(db_set_flags(db, f, DB_FL_IMMUTABLE, 4321, all), 0);
+	ck_assert_int_eq(db_sync(db), 0);
+	close_db();
+	open_db(0);
+	ck_assert_int_eq(db_get_flags(db, f, &fl), 0);
+	ck_assert_uint_eq(fl, DB_FL_IMMUTABLE);
+	st0 = attr(f);
+	memset(&in, 0, sizeof(in));
+	in.st_mode = 0600;
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_MODE, &out), -EPERM);
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_SIZE, &out), -EPERM);
+	ck_assert_int_eq(db_setattr(db, f, &in,
+				    DB_SET_ATIME_NOW | DB_SET_MTIME_NOW |
+					    DB_SET_TIMES_NOW,
+				    &out),
+			 -EPERM);
+	ck_assert_int_eq(db_write(db, f, 0, buf, 3, 0, NULL), -EPERM);
+	ck_assert_int_eq(db_fallocate(db, f, 0, 0, 10, 0, NULL), -EPERM);
+	ck_assert_int_eq(db_setxattr(db, f, "user.x", "v", 1, 0), -EPERM);
+	ck_assert_int_eq(db_unlink(db, d, "f", 0, &victim, &gone), -EPERM);
+	ck_assert_int_eq(db_rename(db, d, "f", d, "h", 0, &victim, &gone),
+			 -EPERM);
+	ck_assert_int_eq(db_link(db, f, d, "h", &out), -EPERM);
+	out = attr(f);
+	assert_same_stat(&st0, &out);
+
+	/* append-only: writes past the size, or leaving the bytes alone */
+	ck_assert_int_eq(db_set_flags(db, f, DB_FL_APPEND, 0, all), 0);
+	ck_assert_int_eq(db_write(db, f, 1, "yz", 2, 0, NULL), 2);
+	ck_assert_int_eq(db_write(db, f, 0, "xyzw", 4, 0, NULL), 4);
+	ck_assert_int_eq(db_write(db, f, 0, "Xyzw!", 5, 0, NULL), -EPERM);
+	assert_bytes(f, 0, "xyzw", 4);
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_SIZE, &out), -EPERM);
+	ck_assert_int_eq(db_setattr(db, f, &in,
+				    DB_SET_ATIME_NOW | DB_SET_MTIME_NOW |
+					    DB_SET_TIMES_NOW,
+				    &out),
+			 0);
+	ck_assert_int_eq(db_setattr(db, f, &in, DB_SET_ATIME, &out), -EPERM);
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_KEEP_SIZE, 0, 10, 0, NULL), 0);
+	ck_assert_int_eq(
+		db_fallocate(db, f, DB_FALLOC_PUNCH_HOLE | DB_FALLOC_KEEP_SIZE,
+			     0, 1, 0, NULL),
+		-EPERM);
+	ck_assert_int_eq(db_unlink(db, d, "f", 0, &victim, &gone), -EPERM);
+	/* an append-only directory takes names, gives none up */
+	ck_assert_int_eq(db_set_flags(db, f, 0, 0, all), 0);
+	ck_assert_int_eq(db_set_flags(db, d, DB_FL_APPEND, 0, all), 0);
+	mkfile(d, "new");
+	ck_assert_int_eq(db_unlink(db, d, "new", 0, &victim, &gone), -EPERM);
+	ck_assert_int_eq(
+		db_rename(db, d, "new", DB_ROOT_INO, "new", 0, &victim, &gone),
+		-EPERM);
+	ck_assert_int_eq(db_set_flags(db, d, DB_FL_IMMUTABLE, 0, all), 0);
+	ck_assert_int_eq(
+		db_mknod(db, d, "n", S_IFREG | 0644, 0, NULL, &cred, &out),
+		-EPERM);
+	ck_assert_int_eq(db_set_flags(db, d, 0, 0, all), 0);
+	ck_assert_int_eq(db_unlink(db, d, "f", 0, &victim, &gone), 0);
+}
+END_TEST
+
 /* Adds the cases of the "attributes" test case, in their order. */
 void add_attributes_cases(TCase *tc)
 {
@@ -831,6 +931,7 @@ void add_attributes_cases(TCase *tc)
 	tcase_add_test(tc, test_write_times);
 	tcase_add_test(tc, test_atime_policy);
 	tcase_add_test(tc, test_atime_due);
+	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_ino_not_reused);
 	tcase_add_test(tc, test_ino_not_reused_after_crash);
 }

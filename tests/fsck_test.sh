@@ -204,6 +204,8 @@ damage symlink_size "inode $SL: size 3, should be 11" \
 	"UPDATE inode SET size = 3 WHERE ino = $SL"
 damage target_on_file "a symlink target on a non-symlink" \
 	"UPDATE inode SET target = 'x' WHERE ino = $F"
+damage unknown_flags "inode $F: flags 0x10011, unknown bits" \
+	"UPDATE inode SET flags = 65553 WHERE ino = $F"
 damage wrong_stored "inode $BIG: stored bytes 5, the data blocks hold 20000" \
 	"UPDATE inode SET stored = 5 WHERE ino = $BIG"
 damage bad_xattr_name "xattr \"system.bogus\": not a valid name" \

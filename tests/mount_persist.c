@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -114,7 +116,7 @@ static void persist_setup_more(void)
 START_TEST(persist_setup)
 {
 	static char data[BIG_LEN];
-	int fd;
+	int fd, fl = 0;
 
 	mkdir_p(tree_path("persist"));
 	put(tree_path("persist/a"), "hello persist\n", 14);
@@ -142,6 +144,11 @@ START_TEST(persist_setup)
 	OK(mkdir(tree_path("persist/dir/sub"), 0755));
 	OK(mkdir(tree_path("persist/dir/sub/deep"), 0755));
 	OK(setxattr(tree_path("persist/dir"), "user.d", "dirattr", 7, 0));
+	OK(fd = open(tree_path("persist/dir"), O_RDONLY));
+	OK(ioctl(fd, FS_IOC_GETFLAGS, &fl));
+	fl |= FS_NODUMP_FL | FS_NOATIME_FL;
+	OK(ioctl(fd, FS_IOC_SETFLAGS, &fl));
+	OK(close(fd));
 	OK(mknod(tree_path("persist/fifo"), S_IFIFO | 0600, 0));
 	OK(mknod(tree_path("persist/null"), S_IFCHR | 0644, makedev(1, 3)));
 	persist_setup_more();
@@ -226,6 +233,7 @@ START_TEST(persist_meta)
 {
 	char buf[64];
 	struct stat st;
+	int fd, fl = 0;
 
 	st = lst(tree_path("persist/meta"));
 	ck_assert(S_ISREG(st.st_mode));
@@ -234,6 +242,13 @@ START_TEST(persist_meta)
 	ck_assert_uint_eq(st.st_gid, 5678);
 	TS_IS(st.st_mtim, 1234567890, 123456789);
 	TS_IS(st.st_atim, 1000000000, 5);
+	/* chattr flags (the tree has no i or a: it is removed after) */
+	OK(fd = open(tree_path("persist/dir"), O_RDONLY));
+	OK(ioctl(fd, FS_IOC_GETFLAGS, &fl));
+	OK(close(fd));
+	ck_assert_int_eq(fl & (FS_NODUMP_FL | FS_NOATIME_FL | FS_IMMUTABLE_FL |
+			       FS_APPEND_FL),
+			 FS_NODUMP_FL | FS_NOATIME_FL);
 	ck_assert_int_eq(
 		getxattr(tree_path("persist/x"), "user.bin", buf, sizeof(buf)),
 		sizeof(xattr_bin));

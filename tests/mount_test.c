@@ -135,7 +135,7 @@ static void run_suites(Suite *const *suites, size_t n)
 
 static void run_phase1(void)
 {
-	Suite *s[16];
+	Suite *s[20];
 	size_t n = 0;
 
 	s[n++] = files_suite();
@@ -147,6 +147,7 @@ static void run_phase1(void)
 	s[n++] = perm_suite();
 	s[n++] = xattr_suite();
 	s[n++] = acl_suite();
+	s[n++] = chattr_suite();
 	s[n++] = mmap_suite();
 	s[n++] = lock_suite();
 	s[n++] = inotify_suite();

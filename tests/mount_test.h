@@ -172,6 +172,8 @@ Suite *mmap_suite(void);
 Suite *lock_suite(void);
 Suite *inotify_suite(void);
 Suite *sync_suite(void);
+/* mount_chattr.c */
+Suite *chattr_suite(void);
 /* mount_persist.c */
 Suite *persist_setup_suite(void);
 Suite *persist_suite(void);
