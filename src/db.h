@@ -289,6 +289,12 @@ enum db_atime { DB_ATIME_RELATIME, DB_ATIME_NOATIME, DB_ATIME_STRICT };
 int db_atime_due(const struct stat *st, enum db_atime policy);
 
 /*
+ * Whether a read of ino would update its atime now: db_atime_due(), and
+ * never for an inode with the noatime flag (chattr +A).  1, 0, -ENOENT.
+ */
+int db_read_due(struct db *db, ino_t ino, enum db_atime policy);
+
+/*
  * Reads up to size bytes at off from regular file ino into buf; holes read
  * as zeros.  Returns the byte count (0 at or past EOF) and updates atime
  * as policy says.
@@ -460,13 +466,15 @@ int db_views_refresh(struct db *db);
  * kernel's FS_*_FL.  Immutable and append-only are enforced by the db layer
  * (FUSE never sets the kernel's S_IMMUTABLE or S_APPEND), by the VFS's
  * rules as ext4 applies them, with -EPERM also for root:
- *  - immutable: no write, truncate, fallocate, copy into it, setattr (but
- *    of ctime alone), xattr change, new name (link) or removed or moved
- *    name; a directory gets no entry added, removed or moved;
+ *  - immutable: no write, truncate, fallocate, copy into it, setattr,
+ *    xattr change, new name (link) or removed or moved name, no change of
+ *    its other flags while it stays immutable; a directory gets no entry
+ *    added, removed or moved;
  *  - append-only: writes only at or past the size; no truncate, no
- *    fallocate but plain or keep-size, no setattr of mode, owner or times
- *    but to now (touch), no xattr change, no link, removal or move; in a
- *    directory entries may be created but not removed, moved or replaced.
+ *    fallocate but plain or keep-size, no setattr of mode (set-ID bits
+ *    dropped by chown included), owner or times but to now (touch), no
+ *    xattr change, no link, removal or move; in a directory entries may be
+ *    created but not removed, moved or replaced.
  * Noatime: reads leave atime alone.  Nodump: kept and shown only.
  */
 #define DB_FL_IMMUTABLE 0x10

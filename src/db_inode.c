@@ -87,6 +87,21 @@ int db_atime_due(const struct stat *st, enum db_atime policy)
 			 ts_to_ns(&st->st_ctim), policy, now_ns());
 }
 
+int db_read_due(struct db *db, ino_t ino, enum db_atime policy)
+{
+	struct inode in;
+	int rc;
+
+	pthread_mutex_lock(&db->lock);
+	rc = inode_get(db, (int64_t) ino, &in);
+	pthread_mutex_unlock(&db->lock);
+	if (rc < 0)
+		return rc;
+	if (in.flags & DB_FL_NOATIME)
+		return 0;
+	return atime_due(in.atime, in.mtime, in.ctime, policy, now_ns());
+}
+
 /*
  * The atime of a read at now (now_ns()).  The kernel's coarse clock may
  * stand up to a tick ahead of ours: it never goes back below a finer
@@ -302,6 +317,9 @@ static int set_flags_locked(struct db *db, int64_t ino, unsigned flags,
 	if (((in.flags ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
 	    !(may & DB_FLAGS_IMMUTABLE))
 		return -EPERM;
+	/* as ext4: an inode that stays immutable keeps its other flags */
+	if ((in.flags & flags & DB_FL_IMMUTABLE) && in.flags != flags)
+		return -EPERM;
 	if (in.flags == flags)
 		return 0;
 	rc = jr_changed(db, ino, in.mode, JR_ATTRIB, 0, 0);
@@ -453,34 +471,36 @@ static int setattr_note(struct db *db, const struct inode *in,
 
 /*
  * -EPERM for a setattr by mask that the flags of in refuse, as the VFS's
- * notify_change() and ext4_setattr() do (db.h, DB_FL_*): an immutable or
- * append-only inode keeps its mode, owner, size and times, but takes
- * times set to now (DB_SET_TIMES_NOW, a touch) when append-only; ctime
- * alone (chown to -1, -1) is always taken.  1 for an immutable inode's
- * mtime set to now alone: under the writeback cache the kernel's own
- * times, which it moves before asking for a write, fallocate or copy
- * that is then refused, and sends later (refused, they would come back
- * as a write error of the file and of the filesystem): taken, and
- * nothing changed.
+ * notify_change() and ext4_setattr() do (db.h, DB_FL_*): an immutable
+ * inode takes no change at all; an append-only one keeps its mode (also
+ * the set-ID bits a chown(2) to -1, -1 would drop: kill), owner, size
+ * and times, but takes times set to now (DB_SET_TIMES_NOW, a touch) and
+ * ctime alone.  1 for an immutable inode's mtime set to now alone: under
+ * the writeback cache the kernel's own times, which it moves before
+ * asking for a write, fallocate or copy that is then refused, and sends
+ * later (refused, they would come back as a write error of the file and
+ * of the filesystem): taken, and nothing changed.
  */
-static int setattr_check(const struct inode *in, unsigned mask)
+static int setattr_check(const struct inode *in, unsigned mask, unsigned kill)
 {
 	const unsigned times = DB_SET_ATIME | DB_SET_MTIME | DB_SET_ATIME_NOW |
 			       DB_SET_MTIME_NOW;
 	const unsigned kernel_times =
 		DB_SET_MTIME | DB_SET_CTIME | DB_SET_TIMES_NOW;
+	unsigned asked =
+		mask & ~(unsigned) (DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID);
 
 	if (!inode_pinned(in))
 		return 0;
+	if ((in->flags & DB_FL_IMMUTABLE) && asked == kernel_times)
+		return 1;
+	if (in->flags & DB_FL_IMMUTABLE)
+		return -EPERM;
 	if (mask & (DB_SET_MODE | DB_SET_UID | DB_SET_GID | DB_SET_SIZE))
 		return -EPERM;
-	if (!(mask & times))
-		return 0;
-	if ((in->flags & DB_FL_IMMUTABLE) &&
-	    (mask & ~(unsigned) (DB_SET_KILL_SUIDGID | DB_SET_KILL_SGID)) ==
-		    kernel_times)
-		return 1;
-	if (!(mask & DB_SET_TIMES_NOW) || (in->flags & DB_FL_IMMUTABLE))
+	if (kill && db_killed_mode(in->mode, kill) != in->mode)
+		return -EPERM;
+	if ((mask & times) && !(mask & DB_SET_TIMES_NOW))
 		return -EPERM;
 	return 0;
 }
@@ -494,7 +514,7 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 	int rc = inode_get(db, ino, &in);
 
 	if (rc == 0)
-		rc = setattr_check(&in, mask);
+		rc = setattr_check(&in, mask, kill);
 	if (rc > 0) { /* taken, and nothing changed */
 		inode_to_stat(db, &in, out);
 		return 0;

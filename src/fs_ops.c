@@ -752,27 +752,25 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 }
 
 /*
- * Whether the times a setattr sets (to_set) are the current time, which an
- * append-only file takes (DB_SET_TIMES_NOW): a touch (utimensat(2) with
- * UTIME_NOW, the kernel's ATTR_TOUCH), which the writeback cache sends
- * with mtime as a value; or, with the writeback cache, mtime and ctime
- * alone, the kernel's own times after a write (fuse_flush_times()), which
- * a utimensat(2) of mtime alone looks like, and is taken for.
+ * Whether the times a setattr sets (to_set, attr) are the current time,
+ * which an append-only file takes (DB_SET_TIMES_NOW): a touch (utimensat(2)
+ * with UTIME_NOW, the kernel's ATTR_TOUCH), or the kernel's own times
+ * after a write (fuse_flush_times()).  Under the writeback cache both
+ * come as values, mtime with a ctime of the same value; a time a caller
+ * chose comes with a ctime of now.
  */
-static int times_now(const struct fs *fs, int to_set)
+static int times_now(const struct fs *fs, int to_set, const struct stat *attr)
 {
 	int atime = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW);
 	int mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
+	int mtime_now = (to_set & FUSE_SET_ATTR_MTIME_NOW) ||
+			(fs->writeback && (to_set & FUSE_SET_ATTR_CTIME) &&
+			 attr->st_mtim.tv_sec == attr->st_ctim.tv_sec &&
+			 attr->st_mtim.tv_nsec == attr->st_ctim.tv_nsec);
 
-	const int other = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
-			  FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE;
-
-	if (fs->writeback && !atime && !(to_set & other) &&
-	    mtime == FUSE_SET_ATTR_MTIME)
-		return 1;
 	if (atime && !(to_set & FUSE_SET_ATTR_ATIME_NOW))
 		return 0;
-	if (mtime && !(to_set & FUSE_SET_ATTR_MTIME_NOW) && !fs->writeback)
+	if (mtime && !mtime_now)
 		return 0;
 	return atime || mtime;
 }
@@ -786,7 +784,7 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	(void) fi;
-	if (times_now(fs, to_set))
+	if (times_now(fs, to_set, attr))
 		mask |= DB_SET_TIMES_NOW;
 	rc = setattr_kill(fs, req, ino, to_set, &mask);
 	if (rc == 0)
@@ -1071,7 +1069,6 @@ static int open_check(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
-	struct stat st;
 	int due, refused;
 
 	refused = open_check(fs, req, ino, fi);
@@ -1093,14 +1090,13 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if ((fi->flags & O_ACCMODE) != O_WRONLY && !fs->cfg.readonly) {
 		if (loop_snapshot()) {
 			uint64_t gen = db_snap_gen(fs->db), dep = ino;
-			int rc = db_getattr(fs->snap, ino, &st);
+			int rc = db_read_due(fs->snap, ino, fs_atime(fs));
 
 			if (!snap_holds(fs, req, gen, rc, 0, &dep, 1))
 				return;
-			due = db_atime_due(&st, fs_atime(fs));
+			due = rc > 0;
 		} else {
-			due = db_getattr(fs->db, ino, &st) == 0 &&
-			      db_atime_due(&st, fs_atime(fs));
+			due = db_read_due(fs->db, ino, fs_atime(fs)) > 0;
 		}
 		if (due)
 			fi->keep_cache = 0;
@@ -1121,11 +1117,8 @@ static int read_snap(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
 		     size_t size, char *buf, enum db_atime atime, ssize_t *n)
 {
 	uint64_t gen = db_snap_gen(fs->db);
-	struct stat st;
-	int rc = db_getattr(fs->snap, ino, &st), due = 0, set = 0;
+	int rc = db_read_due(fs->snap, ino, atime), due = rc > 0, set = 0;
 
-	if (rc == 0)
-		due = db_atime_due(&st, atime);
 	*n = rc < 0 ? rc
 		    : db_read(fs->snap, ino, off, size, buf, DB_ATIME_NOATIME);
 	if (*n >= 0 && db_snap_clean_data(fs->db, gen, ino, &set) &&

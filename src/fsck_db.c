@@ -1018,14 +1018,21 @@ static void check_stored(struct fsck *f)
 	}
 }
 
-/* chattr flags: bits outside the known ones (DB_FL_KNOWN) are cleared. */
+/*
+ * chattr flags: bits outside the known ones (DB_FL_KNOWN) are cleared; a
+ * value that is not 32 bits (negative, say) is cleared to none, rather
+ * than made immutable.
+ */
 static void check_flags(struct fsck *f)
 {
 	size_t i;
 
 	for (i = 0; i < f->nin; i++) {
 		struct fsck_inode *node = &f->in[i];
-		int64_t keep = node->flags & DB_FL_KNOWN;
+		/* a value out of range is no set of flags: none */
+		int64_t keep = node->flags < 0 || node->flags > UINT32_MAX
+				       ? 0
+				       : node->flags & DB_FL_KNOWN;
 
 		if (node->gone || node->flags == keep)
 			continue;

@@ -802,6 +802,22 @@ START_TEST(test_atime_due)
 }
 END_TEST
 
+/* db_read_due(): as db_atime_due(), and never for a noatime inode. */
+START_TEST(test_read_due)
+{
+	ino_t f = mkfile(DB_ROOT_INO, "f");
+
+	/* made now, never read: due under relatime */
+	ck_assert_int_eq(db_read_due(db, f, DB_ATIME_RELATIME), 1);
+	ck_assert_int_eq(db_read_due(db, f, DB_ATIME_NOATIME), 0);
+	ck_assert_int_eq(db_set_flags(db, f, DB_FL_NOATIME, 0, DB_FLAGS_FOWNER),
+			 0);
+	ck_assert_int_eq(db_read_due(db, f, DB_ATIME_RELATIME), 0);
+	ck_assert_int_eq(db_read_due(db, f, DB_ATIME_STRICT), 0);
+	ck_assert_int_eq(db_read_due(db, 999999, DB_ATIME_STRICT), -ENOENT);
+}
+END_TEST
+
 /* Adds the cases of the "names" test case, in their order. */
 void add_names_cases(TCase *tc)
 {
@@ -932,6 +948,7 @@ void add_attributes_cases(TCase *tc)
 	tcase_add_test(tc, test_atime_policy);
 	tcase_add_test(tc, test_atime_due);
 	tcase_add_test(tc, test_flags);
+	tcase_add_test(tc, test_read_due);
 	tcase_add_test(tc, test_ino_not_reused);
 	tcase_add_test(tc, test_ino_not_reused_after_crash);
 }

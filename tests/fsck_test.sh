@@ -206,6 +206,10 @@ damage target_on_file "a symlink target on a non-symlink" \
 	"UPDATE inode SET target = 'x' WHERE ino = $F"
 damage unknown_flags "inode $F: flags 0x10011, unknown bits" \
 	"UPDATE inode SET flags = 65553 WHERE ino = $F"
+damage negative_flags "inode $F: flags 0xffffffffffffffff, unknown bits" \
+	"UPDATE inode SET flags = -1 WHERE ino = $F"
+check "negative_flags: cleared to none, not made immutable" \
+	[ "$(sqlite3 "$dir/negative_flags.db" "SELECT flags FROM inode WHERE ino = $F")" = 0 ]
 damage wrong_stored "inode $BIG: stored bytes 5, the data blocks hold 20000" \
 	"UPDATE inode SET stored = 5 WHERE ino = $BIG"
 damage bad_xattr_name "xattr \"system.bogus\": not a valid name" \

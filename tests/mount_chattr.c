@@ -161,12 +161,16 @@ static void write_refused(int fd)
 START_TEST(chattr_immutable)
 {
 	struct timespec t[2] = {{1000, 0}, {2000, 0}};
+	struct timespec mtime_only[2] = {{0, UTIME_OMIT}, {2000, 0}};
 	struct stat st0, st;
 	int fd, fdw, fdd, src;
 	char buf[16];
 
 	setup("chattr_immutable");
 	put(case_path("f"), "immutable", 9);
+	put(case_path("suid"), "", 0);
+	OK(chmod(case_path("suid"), 04755));
+	OK(setfl(case_path("suid"), FS_IMMUTABLE_FL));
 	put(case_path("src"), "0123456789", 10);
 	OK(setxattr(case_path("f"), "user.y", "1", 1, 0));
 	OK(mkdir(case_path("d"), 0755));
@@ -189,7 +193,13 @@ START_TEST(chattr_immutable)
 	FAILS(chmod(case_path("f"), 0600), EPERM);
 	FAILS(chown(case_path("f"), 1, 1), EPERM);
 	FAILS(utimensat(AT_FDCWD, case_path("f"), t, 0), EPERM);
+	FAILS(utimensat(AT_FDCWD, case_path("f"), mtime_only, 0), EPERM);
 	FAILS(utimensat(AT_FDCWD, case_path("f"), NULL, 0), EPERM);
+	FAILS(chown(case_path("f"), (uid_t) -1, (gid_t) -1), EPERM);
+	FAILS(chown(case_path("suid"), (uid_t) -1, (gid_t) -1), EPERM);
+	ck_assert_uint_eq(lst(case_path("suid")).st_mode & 07777, 04755);
+	/* an inode that stays immutable keeps its other flags */
+	FAILS(setfl(case_path("f"), FS_IMMUTABLE_FL | FS_NODUMP_FL), EPERM);
 	FAILS(unlink(case_path("f")), EPERM);
 	FAILS(rename(case_path("f"), case_path("g")), EPERM);
 	FAILS(link(case_path("f"), case_path("h")), EPERM);
@@ -222,7 +232,9 @@ START_TEST(chattr_immutable)
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
 	ck_assert(ts_cmp(&st.st_mtim, &st0.st_mtim) == 0);
 
-	/* -i: all of it works again */
+	/* -i: all of it works again; clearing it may change the others */
+	OK(setfl(case_path("suid"), FS_NODUMP_FL));
+	ck_assert_uint_eq(fl_of(case_path("suid")), FS_NODUMP_FL);
 	OK(setfl(case_path("f"), 0));
 	OK(setfl(case_path("d"), 0));
 	OK(fd = open(case_path("f"), O_WRONLY | O_TRUNC));
@@ -243,9 +255,14 @@ END_TEST
 START_TEST(chattr_append)
 {
 	struct timespec t[2] = {{1000, 0}, {2000, 0}};
+	struct timespec mtime_only[2] = {{0, UTIME_OMIT}, {2000, 0}};
+	struct stat st;
 	int fd;
 
 	setup("chattr_append");
+	put(case_path("suid"), "", 0);
+	OK(chmod(case_path("suid"), 04755));
+	OK(setfl(case_path("suid"), FS_APPEND_FL));
 	put(case_path("f"), "abc", 3);
 	OK(mkdir(case_path("d"), 0755));
 	put(case_path("d/e"), "", 0);
@@ -268,7 +285,15 @@ START_TEST(chattr_append)
 	FAILS(chmod(case_path("f"), 0600), EPERM);
 	FAILS(chown(case_path("f"), 1, 1), EPERM);
 	FAILS(utimensat(AT_FDCWD, case_path("f"), t, 0), EPERM);
+	FAILS(utimensat(AT_FDCWD, case_path("f"), mtime_only, 0), EPERM);
 	OK(utimensat(AT_FDCWD, case_path("f"), NULL, 0)); /* touch */
+	st = lst(case_path("f"));
+	ck_assert_int_ne(st.st_mtim.tv_sec, 2000);
+	/* chown to -1, -1: ctime only, unless it would drop set-ID bits */
+	OK(chown(case_path("f"), (uid_t) -1, (gid_t) -1));
+	FAILS(chown(case_path("suid"), (uid_t) -1, (gid_t) -1), EPERM);
+	ck_assert_uint_eq(lst(case_path("suid")).st_mode & 07777, 04755);
+	OK(setfl(case_path("suid"), 0));
 	FAILS(unlink(case_path("f")), EPERM);
 	FAILS(rename(case_path("f"), case_path("g")), EPERM);
 	FAILS(link(case_path("f"), case_path("h")), EPERM);
