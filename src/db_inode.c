@@ -475,11 +475,13 @@ static int setattr_note(struct db *db, const struct inode *in,
  * inode takes no change at all; an append-only one keeps its mode (also
  * the set-ID bits a chown(2) to -1, -1 would drop: kill), owner, size
  * and times, but takes times set to now (DB_SET_TIMES_NOW, a touch) and
- * ctime alone.  1 for an immutable inode's mtime set to now alone: under
- * the writeback cache the kernel's own times, which it moves before
- * asking for a write, fallocate or copy that is then refused, and sends
- * later (refused, they would come back as a write error of the file and
- * of the filesystem): taken, and nothing changed.
+ * ctime alone.  Except the kernel's own times (mtime and ctime set to
+ * now), which an immutable inode takes too: under the writeback cache
+ * the kernel keeps the times of writes made before the flag was set and
+ * sends them later; it also moves them before asking for a fallocate or
+ * copy that is then refused, and shows them.  Refused, they would come
+ * back as a write error of the file and of the filesystem (the next
+ * syncfs(2) anywhere); stored, the times kept are those stat showed.
  */
 static int setattr_check(const struct inode *in, unsigned mask, unsigned kill)
 {
@@ -492,13 +494,13 @@ static int setattr_check(const struct inode *in, unsigned mask, unsigned kill)
 
 	if (!inode_pinned(in))
 		return 0;
-	if ((in->flags & DB_FL_IMMUTABLE) && asked == kernel_times)
-		return 1;
+	if (kill && db_killed_mode(in->mode, kill) != in->mode)
+		return -EPERM;
+	if (asked == kernel_times)
+		return 0;
 	if (in->flags & DB_FL_IMMUTABLE)
 		return -EPERM;
 	if (mask & (DB_SET_MODE | DB_SET_UID | DB_SET_GID | DB_SET_SIZE))
-		return -EPERM;
-	if (kill && db_killed_mode(in->mode, kill) != in->mode)
 		return -EPERM;
 	if ((mask & times) && !(mask & DB_SET_TIMES_NOW))
 		return -EPERM;
@@ -515,10 +517,6 @@ static int setattr_locked(struct db *db, int64_t ino, const struct stat *st,
 
 	if (rc == 0)
 		rc = setattr_check(&in, mask, kill);
-	if (rc > 0) { /* taken, and nothing changed */
-		inode_to_stat(db, &in, out);
-		return 0;
-	}
 	if (rc < 0)
 		return rc;
 	rc = setattr_note(db, &in, st, mask);
