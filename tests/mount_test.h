@@ -105,6 +105,11 @@ bool all_zero(const void *buf, size_t n);
 void pwrite_all(int fd, const void *buf, size_t n, off_t off);
 size_t pread_all(int fd, void *buf, size_t n, off_t off);
 void put(const char *path, const void *buf, size_t n);
+/*
+ * Makes path a file of the 9 bytes "some data" whose atime is 10 s before
+ * its mtime: not read since it changed, so relatime moves atime on a read.
+ */
+void put_unread(const char *path);
 void expect_file(const char *path, const void *want, size_t n);
 void expect_zeros(int fd, off_t off, size_t n);
 struct stat lst(const char *path);

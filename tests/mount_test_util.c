@@ -178,6 +178,21 @@ void put(const char *path, const void *buf, size_t n)
 	ck_assert_msg(close(fd) == 0, "close %s: %s", path, en(errno));
 }
 
+void put_unread(const char *path)
+{
+	struct timespec t[2];
+	struct stat st;
+
+	put(path, "some data", 9);
+	st = lst(path);
+	t[0].tv_sec = st.st_mtim.tv_sec - 10;
+	t[0].tv_nsec = 0;
+	t[1].tv_sec = 0;
+	t[1].tv_nsec = UTIME_OMIT;
+	ck_assert_msg(utimensat(AT_FDCWD, path, t, 0) == 0, "utimensat %s: %s",
+		      path, en(errno));
+}
+
 /* Asserts that path holds exactly the n bytes of want. */
 void expect_file(const char *path, const void *want, size_t n)
 {
