@@ -18,14 +18,14 @@
  * fs->seek_lock guards the seeker's queue and nests in nothing.
  *
  * Threads: the session loop runs every handler; the committer commits on
- * a timer; the seeker answers SEEK_DATA and SEEK_HOLE on files the kernel
- * may hold unwritten data of (see fs_lseek()), and makes such files
- * immutable or append-only (flags_set()), after having the kernel write
- * that data back.  Neither helper is ever
- * waited for by the session loop: the kernel work they start (dropping
- * names, writing back pages) needs the loop to answer requests.
+ * a timer; the seeker (fs_seek.c) answers SEEK_DATA and SEEK_HOLE on
+ * files the kernel may hold unwritten data of, and makes such files
+ * immutable or append-only (fs_ioctl.c), after having the kernel write
+ * that data back.  Neither helper is ever waited for by the session
+ * loop: the kernel work they start (dropping names, writing back pages)
+ * needs the loop to answer requests.
  */
-#include "fs_ops.h"
+#include "fs_impl.h"
 
 #include "chan.h"
 
@@ -35,7 +35,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <linux/fs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -45,7 +44,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "journal.h"
 #include "lookup.h"
 #include "loop.h"
 #include "mountinfo.h"
@@ -73,55 +71,6 @@
 
 /* The least a directory entry takes in a reply: struct fuse_dirent. */
 #define FS_DIRENT_MIN 24
-
-struct fs {
-	struct db *db;
-	struct db *snap; /* read-only: the last commit (loop.h), or NULL */
-	struct fuse_session *se; /* for notifications to the kernel */
-	struct chan *chan;	 /* the /dev/fuse channel (chan.h) */
-	int no_opendir;		 /* the kernel takes ENOSYS for opendir */
-	int dont_mask;		 /* the kernel passes the umask (ACLs) */
-	int writeback;		 /* the kernel caches writes, and keeps
-				  * mtime and ctime of regular files */
-	struct fs_config cfg;
-	pthread_mutex_t lock;  /* guards refs, doomed and writers */
-	struct lookup *refs;   /* kernel lookup count of each inode */
-	struct lookup *doomed; /* inodes with nlink 0, count 1 each */
-	uint64_t *reap;	       /* ... forgotten, for the committer to delete */
-	size_t nreap, reap_max;
-	pthread_t committer;   /* commits the batch every commit_interval */
-	pthread_mutex_t timer; /* guards stopping, with wake */
-	pthread_cond_t wake;
-	int stopping; /* the committer should exit */
-	int lost;     /* a batch was lost: the committer cleans caches */
-	int reaping;  /* fs->reap has inodes for the committer */
-	int committer_running;
-	uint64_t dirs_seen; /* lost batches told to fsyncdir, without opendir */
-
-	/* seeks that need a writeback first (see fs_lseek()) */
-	struct lookup *writers; /* open files that may write, by inode */
-	pthread_t seeker;
-	pthread_mutex_t seek_lock; /* guards what follows, with seek_wake */
-	pthread_cond_t seek_wake;
-	struct seek_job *jobs, **jobs_tail; /* first in, first answered */
-	unsigned seeks;			    /* queued or being answered */
-	int seek_stop;			    /* the seeker should exit */
-	int seeker_running;
-	int draining; /* fs_drain() runs: seeks are answered at once */
-	void *held;   /* a request read as the loop stopped (chan_read_cb()) */
-	size_t held_size;
-
-	/* the superblock read-only (mount -o remount,ro): no atime */
-	pthread_mutex_t ro_lock; /* guards what follows */
-	int mountinfo;		 /* /proc/self/mountinfo, polled; or -1 */
-	int sb_ro;
-	time_t ro_due; /* read the flags again from then on (monotonic s) */
-};
-
-static struct fs *fs_of(fuse_req_t req)
-{
-	return fuse_req_userdata(req);
-}
 
 /* --- lookup counts ----------------------------------------------------- */
 
@@ -374,9 +323,6 @@ static void start_committer(struct fs *fs)
 				       "are committed on fsync and unmount\n");
 }
 
-static void *seeker(void *arg);
-static void stop_seeker(struct fs *fs);
-
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
@@ -452,14 +398,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	}
 	if (!fs->cfg.readonly && fs->cfg.commit_interval)
 		start_committer(fs);
-	if (!fs->cfg.readonly) {
-		if (loop_spawn(&fs->seeker, seeker, fs) == 0)
-			fs->seeker_running = 1;
-		else
-			fuse_log(FUSE_LOG_ERR,
-				 "sqlitefs: no seek thread: SEEK_DATA may miss "
-				 "data not yet written back\n");
-	}
+	if (!fs->cfg.readonly)
+		fs_seeker_start(fs);
 }
 
 static void fs_destroy(void *userdata)
@@ -467,7 +407,7 @@ static void fs_destroy(void *userdata)
 	struct fs *fs = userdata;
 	int rc;
 
-	stop_seeker(fs);
+	fs_seeker_stop(fs);
 	if (fs->committer_running) {
 		pthread_mutex_lock(&fs->timer);
 		fs->stopping = 1;
@@ -490,8 +430,7 @@ static void fs_destroy(void *userdata)
 
 /* --- dropping privileges on write ------------------------------------- */
 
-/* Whether the caller of req holds cap (if /proc cannot say: if it is root). */
-static int caller_capable(fuse_req_t req, int cap)
+int fs_caller_capable(fuse_req_t req, int cap)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	unsigned long long caps;
@@ -548,7 +487,7 @@ static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	if (fsetid == 1 || db_getattr(fs->db, ino, &st) < 0 ||
 	    !(st.st_mode & (S_ISUID | S_ISGID)))
 		return kill;
-	if (fsetid < 0 && caller_capable(req, CAP_FSETID))
+	if (fsetid < 0 && fs_caller_capable(req, CAP_FSETID))
 		return kill;
 	kill |= DB_KILL_SUIDGID;
 	if ((st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID &&
@@ -567,7 +506,7 @@ static unsigned kill_mask(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
  * taken, so this is safe while the kernel waits for the reply or writes
  * back, with or without the writeback cache.
  */
-static void inval_attr(struct fs *fs, fuse_ino_t ino)
+void fs_inval_attr(struct fs *fs, fuse_ino_t ino)
 {
 	if (fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
@@ -748,7 +687,7 @@ static int setattr_kill(struct fs *fs, fuse_req_t req, fuse_ino_t ino,
 	kill = DB_KILL_SUIDGID | (kill & DB_KILL_SGID); /* as *mask says */
 	if (db_killed_mode(st.st_mode, kill) == st.st_mode)
 		return 0;
-	return caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
+	return fs_caller_capable(req, CAP_FOWNER) ? 0 : -EPERM;
 }
 
 /*
@@ -962,6 +901,16 @@ static void writer_close(struct fs *fs, fuse_ino_t ino,
 	pthread_mutex_unlock(&fs->lock);
 }
 
+uint64_t fs_writers(struct fs *fs, fuse_ino_t ino)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	n = lookup_count(fs->writers, ino);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
 static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
@@ -999,7 +948,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
  * are read again every FS_RO_RECHECK_S seconds too.  The mount is the
  * newest at the mount point, if it is this daemon's.
  */
-static int sb_readonly(struct fs *fs)
+int fs_sb_readonly(struct fs *fs)
 {
 	struct pollfd p = {.fd = fs->mountinfo, .events = POLLPRI};
 	struct mountinfo mi;
@@ -1025,10 +974,10 @@ static int sb_readonly(struct fs *fs)
 	return ro;
 }
 
-/* The atime policy of a read now: none while read-only (sb_readonly()). */
+/* The atime policy of a read now: none while read-only (fs_sb_readonly()). */
 static enum db_atime fs_atime(struct fs *fs)
 {
-	if (fs->cfg.atime == DB_ATIME_NOATIME || !sb_readonly(fs))
+	if (fs->cfg.atime == DB_ATIME_NOATIME || !fs_sb_readonly(fs))
 		return fs->cfg.atime;
 	return DB_ATIME_NOATIME;
 }
@@ -1183,13 +1132,13 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		return;
 	}
 	if (changed & DB_CHANGED_MODE)
-		inval_attr(fs, ino);
+		fs_inval_attr(fs, ino);
 	fuse_reply_write(req, (size_t) n);
 	/* with the writeback cache the kernel keeps size and times itself,
 	 * but not st_blocks: have it ask again */
 	if ((changed & DB_CHANGED_BLOCKS) && !(changed & DB_CHANGED_MODE) &&
 	    fs->writeback)
-		inval_attr(fs, ino);
+		fs_inval_attr(fs, ino);
 }
 
 /*
@@ -1236,152 +1185,8 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	rc = db_fallocate(fs->db, ino, mode, offset, length,
 			  kill_mask(fs, req, ino, -1), &changed);
 	if (changed & DB_CHANGED_MODE)
-		inval_attr(fs, ino);
+		fs_inval_attr(fs, ino);
 	fuse_reply_err(req, open_err(fs, fi, -rc));
-}
-
-/* --- SEEK_DATA and SEEK_HOLE ------------------------------------------- */
-
-/*
- * A request the seeker answers after the kernel wrote back the file's
- * pages: a seek, or a change of chattr flags (set_flags).
- */
-struct seek_job {
-	struct seek_job *next;
-	fuse_req_t req;
-	fuse_ino_t ino;
-	off_t off;
-	int whence;
-	int set_flags;	/* a change of flags to flags */
-	unsigned flags; /* DB_FL_* */
-};
-
-static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags);
-
-static void reply_seek(struct fs *fs, fuse_req_t req, fuse_ino_t ino, off_t off,
-		       int whence)
-{
-	off_t rc = db_lseek(fs->db, ino, off, whence);
-
-	if (rc < 0)
-		fuse_reply_err(req, (int) -rc);
-	else
-		fuse_reply_lseek(req, rc);
-}
-
-/*
- * Answers the queued seeks and flag changes in order.  The kernel writes
- * back its dirty pages of the file from the offset on when told to drop
- * them (each is laundered: written and waited for), through write
- * requests that the session loop serves; then the database holds every
- * byte written, and a file made immutable or append-only keeps what was
- * written before.
- */
-static void *seeker(void *arg)
-{
-	struct fs *fs = arg;
-	struct seek_job *job;
-	int stopping;
-
-	pthread_mutex_lock(&fs->seek_lock);
-	for (;;) {
-		while (!fs->jobs && !fs->seek_stop)
-			pthread_cond_wait(&fs->seek_wake, &fs->seek_lock);
-		job = fs->jobs;
-		if (!job)
-			break;
-		fs->jobs = job->next;
-		if (!fs->jobs)
-			fs->jobs_tail = &fs->jobs;
-		stopping = fs->seek_stop;
-		pthread_mutex_unlock(&fs->seek_lock);
-		if (!stopping)
-			fuse_lowlevel_notify_inval_inode(fs->se, job->ino,
-							 job->off, 0);
-		if (job->set_flags)
-			reply_set_flags(job->req, job->ino, job->flags);
-		else
-			reply_seek(fs, job->req, job->ino, job->off,
-				   job->whence);
-		free(job);
-		pthread_mutex_lock(&fs->seek_lock);
-		fs->seeks--;
-	}
-	pthread_mutex_unlock(&fs->seek_lock);
-	return NULL;
-}
-
-static void stop_seeker(struct fs *fs)
-{
-	if (!fs->seeker_running)
-		return;
-	pthread_mutex_lock(&fs->seek_lock);
-	fs->seek_stop = 1;
-	pthread_cond_signal(&fs->seek_wake);
-	pthread_mutex_unlock(&fs->seek_lock);
-	pthread_join(fs->seeker, NULL);
-	fs->seeker_running = 0;
-}
-
-/* Hands job (a copy) to the seeker; returns 0, or -1 to answer it here. */
-static int queue_job(struct fs *fs, const struct seek_job *model)
-{
-	struct seek_job *job;
-
-	if (!fs->seeker_running || !fs->se || fs->draining)
-		return -1;
-	job = malloc(sizeof(*job));
-	if (!job)
-		return -1;
-	*job = *model;
-	job->next = NULL;
-	pthread_mutex_lock(&fs->seek_lock);
-	*fs->jobs_tail = job;
-	fs->jobs_tail = &job->next;
-	fs->seeks++;
-	pthread_cond_signal(&fs->seek_wake);
-	pthread_mutex_unlock(&fs->seek_lock);
-	return 0;
-}
-
-/*
- * The kernel asks without writing back first: data in its writeback
- * cache or in a written shared mapping is not in the database yet, and
- * would be a hole here (or past the end).  A file nobody may write has
- * no such pages: it is answered at once.  Otherwise the seeker has the
- * kernel write them back first: it cannot be done here, since the kernel
- * holds the file's lock until the answer comes and the write requests
- * need this thread.
- */
-static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	struct fs *fs = fs_of(req);
-	uint64_t writers;
-
-	(void) fi;
-	pthread_mutex_lock(&fs->lock);
-	writers = lookup_count(fs->writers, ino);
-	pthread_mutex_unlock(&fs->lock);
-	if (writers && off >= 0 &&
-	    (whence == SEEK_DATA || whence == SEEK_HOLE) &&
-	    queue_job(fs, &(struct seek_job){.req = req,
-					     .ino = ino,
-					     .off = off,
-					     .whence = whence}) == 0)
-		return;
-	reply_seek(fs, req, ino, off, whence);
-}
-
-/* The seeks queued or being answered. */
-static unsigned seeks_pending(struct fs *fs)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&fs->seek_lock);
-	n = fs->seeks;
-	pthread_mutex_unlock(&fs->seek_lock);
-	return n;
 }
 
 int fs_loop(struct fs *fs, struct fuse_session *se)
@@ -1430,13 +1235,13 @@ void fs_drain(struct fs *fs, struct fuse_session *se)
 		free(fs->held);
 		fs->held = NULL;
 	}
-	if (!seeks_pending(fs))
+	if (!fs_seeks_pending(fs))
 		goto out_free;
 	/* libfuse drops what it reads in an exited session; a second
 	 * signal exits it again, and ends this */
 	fuse_session_reset(se);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (seeks_pending(fs) && !fuse_session_exited(se)) {
+	while (fs_seeks_pending(fs) && !fuse_session_exited(se)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= FS_DRAIN_SECONDS)
 			break;
@@ -1450,11 +1255,11 @@ void fs_drain(struct fs *fs, struct fuse_session *se)
 		fuse_session_process_buf(se, &buf);
 	}
 	fuse_session_exit(se);
-	if (seeks_pending(fs))
+	if (fs_seeks_pending(fs))
 		fuse_log(FUSE_LOG_ERR,
 			 "sqlitefs: %u seeks still wait for "
 			 "the kernel's writeback\n",
-			 seeks_pending(fs));
+			 fs_seeks_pending(fs));
 out_free:
 	free(buf.mem);
 	free(fs->held); /* read by a second signal's loop: dropped */
@@ -1484,7 +1289,7 @@ static void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 	n = db_copy_range(fs->db, ino_in, off_in, ino_out, off_out, len,
 			  kill_mask(fs, req, ino_out, -1), &changed);
 	if (changed & DB_CHANGED_MODE)
-		inval_attr(fs, ino_out);
+		fs_inval_attr(fs, ino_out);
 	if (n < 0)
 		fuse_reply_err(req, (int) -n);
 	else
@@ -1662,215 +1467,6 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
-/*
- * The control request of journal.h (SQLITEFS_IOC_SET), on the root
- * directory, by root or the root directory's owner: settings of the change
- * journal and search indexes, which the tools cannot write themselves
- * while the daemon holds the write lock.
- */
-static void ioctl_set(fuse_req_t req, fuse_ino_t ino, const void *in_buf,
-		      size_t in_bufsz)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct sqlitefs_set set;
-	struct stat root;
-	int rc;
-
-	if (ino != FUSE_ROOT_ID || in_bufsz != sizeof(set)) {
-		fuse_reply_err(req, ENOTTY);
-		return;
-	}
-	memcpy(&set, in_buf, sizeof(set));
-	set.key[sizeof(set.key) - 1] = '\0';
-	set.value[sizeof(set.value) - 1] = '\0';
-	rc = db_getattr(fs_of(req)->db, ino, &root);
-	if (rc == 0 && ctx->uid != 0 && ctx->uid != root.st_uid)
-		rc = -EPERM;
-	if (rc == 0 && sb_readonly(fs_of(req)))
-		rc = -EROFS; /* the kernel lets ioctls through */
-	if (rc == 0)
-		rc = db_set(fs_of(req)->db, set.key, set.value);
-	if (rc < 0)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_ioctl(req, 0, NULL, 0);
-}
-
-/* The FS_XFLAG_* of FS_IOC_FSGETXATTR for each chattr flag (DB_FL_*). */
-static const struct {
-	unsigned fl, xfl;
-} xflags[] = {
-	{DB_FL_IMMUTABLE, FS_XFLAG_IMMUTABLE},
-	{DB_FL_APPEND, FS_XFLAG_APPEND},
-	{DB_FL_NODUMP, FS_XFLAG_NODUMP},
-	{DB_FL_NOATIME, FS_XFLAG_NOATIME},
-};
-
-_Static_assert(DB_FL_IMMUTABLE == FS_IMMUTABLE_FL &&
-		       DB_FL_APPEND == FS_APPEND_FL &&
-		       DB_FL_NODUMP == FS_NODUMP_FL &&
-		       DB_FL_NOATIME == FS_NOATIME_FL,
-	       "DB_FL_* are the kernel's FS_*_FL");
-
-/*
- * Sets the chattr flags of ino for the caller of req (db_set_flags()):
- * the owner or a holder of CAP_FOWNER; immutable and append-only change
- * only with CAP_LINUX_IMMUTABLE, asked of /proc only then.  The kernel
- * checks both before it asks, but the daemon keeps its own rules.
- * Returns 0 or -errno; or, with may_defer, 1 when the seeker will answer
- * req: a file that becomes immutable or append-only while open for
- * writing may have pages in the kernel not written back yet, written
- * before the change, which the kernel is made to write back first.
- */
-static int flags_set(fuse_req_t req, fuse_ino_t ino, unsigned flags,
-		     int may_defer)
-{
-	struct fs *fs = fs_of(req);
-	unsigned may = 0, old;
-	uint64_t writers;
-	int rc;
-
-	if (flags & ~(unsigned) DB_FL_KNOWN)
-		return -EOPNOTSUPP;
-	if (sb_readonly(fs))
-		return -EROFS; /* the kernel lets ioctls through */
-	rc = db_get_flags(fs->db, ino, &old);
-	if (rc < 0)
-		return rc;
-	if (may_defer && (flags & ~old & (DB_FL_IMMUTABLE | DB_FL_APPEND))) {
-		pthread_mutex_lock(&fs->lock);
-		writers = lookup_count(fs->writers, ino);
-		pthread_mutex_unlock(&fs->lock);
-		if (writers &&
-		    queue_job(fs, &(struct seek_job){.req = req,
-						     .ino = ino,
-						     .set_flags = 1,
-						     .flags = flags}) == 0)
-			return 1;
-	}
-	if (caller_capable(req, CAP_FOWNER))
-		may |= DB_FLAGS_FOWNER;
-	if (((old ^ flags) & (DB_FL_IMMUTABLE | DB_FL_APPEND)) &&
-	    caller_capable(req, CAP_LINUX_IMMUTABLE))
-		may |= DB_FLAGS_IMMUTABLE;
-	rc = db_set_flags(fs->db, ino, flags, fuse_req_ctx(req)->uid, may);
-	if (rc == 0) /* the new ctime (kept by the kernel under writeback) */
-		inval_attr(fs, ino);
-	return rc;
-}
-
-/* The seeker's answer to a change of flags it was handed. */
-static void reply_set_flags(fuse_req_t req, fuse_ino_t ino, unsigned flags)
-{
-	int rc = flags_set(req, ino, flags, 0);
-
-	if (rc < 0)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_ioctl(req, 0, NULL, 0);
-}
-
-/* FS_IOC_FSSETXATTR: the flags of xflags[], nothing else. */
-static int fsx_set(fuse_req_t req, fuse_ino_t ino, const struct fsxattr *fsx)
-{
-	unsigned flags = 0, rest = fsx->fsx_xflags;
-	size_t i;
-
-	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
-		if (rest & xflags[i].xfl) {
-			flags |= xflags[i].fl;
-			rest &= ~xflags[i].xfl;
-		}
-	if (rest || fsx->fsx_extsize || fsx->fsx_projid || fsx->fsx_cowextsize)
-		return -EOPNOTSUPP;
-	return flags_set(req, ino, flags, 1);
-}
-
-/*
- * chattr(1) and lsattr(1): the kernel asks FS_IOC_GETFLAGS and
- * FS_IOC_SETFLAGS (an unsigned int in and out) or FS_IOC_FSGETXATTR and
- * FS_IOC_FSSETXATTR (a struct fsxattr) of a regular file or directory it
- * opened itself.  Fills out (room for either) with *outsz bytes to reply;
- * returns 0 or -errno, or 1 when req is answered later (flags_set()).
- */
-static int ioctl_flags(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
-		       const void *in_buf, size_t in_bufsz, size_t out_bufsz,
-		       struct fsxattr *out, size_t *outsz)
-{
-	struct fsxattr fsx;
-	unsigned flags;
-	size_t i;
-	int rc;
-
-	*outsz = 0;
-	if (cmd == FS_IOC_SETFLAGS) {
-		if (in_bufsz < sizeof(flags))
-			return -EINVAL;
-		memcpy(&flags, in_buf, sizeof(flags));
-		return flags_set(req, ino, flags, 1);
-	}
-	if (cmd == FS_IOC_FSSETXATTR) {
-		if (in_bufsz < sizeof(fsx))
-			return -EINVAL;
-		memcpy(&fsx, in_buf, sizeof(fsx));
-		return fsx_set(req, ino, &fsx);
-	}
-	rc = db_get_flags(fs_of(req)->db, ino, &flags);
-	if (rc < 0)
-		return rc;
-	flags &= DB_FL_KNOWN;
-	if (cmd == FS_IOC_GETFLAGS) {
-		if (out_bufsz < sizeof(flags))
-			return -EINVAL;
-		memcpy(out, &flags, sizeof(flags));
-		*outsz = sizeof(flags);
-		return 0;
-	}
-	if (out_bufsz < sizeof(*out))
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < sizeof(xflags) / sizeof(xflags[0]); i++)
-		if (flags & xflags[i].fl)
-			out->fsx_xflags |= xflags[i].xfl;
-	*outsz = sizeof(*out);
-	return 0;
-}
-
-static void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
-		     void *arg, struct fuse_file_info *fi, unsigned flags,
-		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
-{
-	struct fsxattr out;
-	size_t outsz;
-	int rc;
-
-	(void) arg;
-	(void) fi;
-	if (flags & FUSE_IOCTL_COMPAT) {
-		fuse_reply_err(req, ENOTTY);
-		return;
-	}
-	switch (cmd) {
-	case SQLITEFS_IOC_SET:
-		ioctl_set(req, ino, in_buf, in_bufsz);
-		return;
-	case FS_IOC_GETFLAGS:
-	case FS_IOC_SETFLAGS:
-	case FS_IOC_FSGETXATTR:
-	case FS_IOC_FSSETXATTR:
-		rc = ioctl_flags(req, ino, cmd, in_buf, in_bufsz, out_bufsz,
-				 &out, &outsz);
-		if (rc > 0)
-			return;
-		if (rc < 0)
-			fuse_reply_err(req, -rc);
-		else
-			fuse_reply_ioctl(req, 0, outsz ? &out : NULL, outsz);
-		return;
-	}
-	fuse_reply_err(req, ENOTTY);
-}
-
 /* --- extended attributes ----------------------------------------------- */
 
 /*
@@ -1887,7 +1483,7 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (!strcmp(name, "system.posix_acl_access") &&
 	    db_getattr(db, ino, &st) == 0 && (st.st_mode & S_ISGID) &&
 	    !caller_in_group(req, st.st_gid) &&
-	    !caller_capable(req, CAP_FSETID))
+	    !fs_caller_capable(req, CAP_FSETID))
 		flags |= DB_XATTR_ACL_KILL_SGID;
 	fuse_reply_err(req, -db_setxattr(db, ino, name, value, size, flags));
 }
