@@ -6,7 +6,7 @@
 #   the db layer (db.h, db.c, db_*.[ch]) uses nothing of libfuse;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
 #   sqlite3_open_v2, in db_open.c), which hardens it;
-#   handlers (fs_ops.c) build no SQL; sources are clang-format clean
+#   handlers (fs_*.c) build no SQL; sources are clang-format clean
 #   (clang-format missing is a failure, not a pass).
 set -u
 src=$1/src
@@ -30,9 +30,11 @@ for f in "$src"/db.h "$src"/db.c "$src"/db_*.c "$src"/db_*.h; do
 		echo "lint: $f uses libfuse (the db layer may not)"; fail=1
 	fi
 done
-if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$src/fs_ops.c"; then
-	echo "lint: fs_ops.c contains SQL"; fail=1
-fi
+for f in "$src"/fs_*.c; do
+	if grep -qiE '"(SELECT|INSERT|UPDATE|DELETE) ' "$f"; then
+		echo "lint: $f contains SQL"; fail=1
+	fi
+done
 if ! command -v clang-format >/dev/null 2>&1; then
 	echo "lint: clang-format not found (scripts/deps.sh installs it)"
 	fail=1
