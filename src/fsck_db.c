@@ -25,6 +25,7 @@
  *    every row well-formed, and the ids running without a gap from
  *    journal_start to journal_next - 1;
  *  - objects named search_* are the search indexes db_set() makes.
+ * The last two are checked in fsck_journal_db.c.
  * A format-1 database (no journal) is not damaged: a note says so, and a
  * repair upgrades it with the daemon's upgrade (db_sqlite_upgrade()).
  *
@@ -34,12 +35,8 @@
  * statement.  With repair, the queue runs in one transaction at the end.
  * Repairs that would have to guess (a damaged SQLite b-tree, a missing
  * root) are not made; unreachable inodes go to /lost+found as "#INO".
- * The journal is never given events: a missing or damaged event is
- * dropped with every older one (journal_start moves past it), so that the
- * history kept has no gap and a client holding an older cursor is told to
- * rescan.
  */
-#include "fsck_db.h"
+#include "fsck_impl.h"
 
 #include "acl.h"
 
@@ -57,46 +54,6 @@
 #include "db.h"
 #include "db_sqlite.h"
 #include "journal.h"
-
-enum fsck_stmt {
-	F_INTEGRITY,
-	F_FK_CHECK,
-	F_BLOCK_SIZE,
-	F_INODES,
-	F_DENTRIES,
-	F_DATA,
-	F_XATTRS,
-	F_BEGIN,
-	F_COMMIT,
-	F_ROLLBACK,
-	F_DATA_DELETE,
-	F_DATA_TRIM,
-	F_DATA_DELETE_INO,
-	F_XATTR_DELETE,
-	F_XATTR_DELETE_INO,
-	F_INODE_MODE,
-	F_INODE_SIZE,
-	F_INODE_STORED,
-	F_INODE_FLAGS,
-	F_INODE_NLINK,
-	F_INODE_UNTARGET,
-	F_INODE_DELETE,
-	F_INODE_NEW_DIR,
-	F_DENTRY_DELETE,
-	F_DENTRY_DELETE_INO,
-	F_DENTRY_DELETE_PARENT,
-	F_DENTRY_RENAME,
-	F_DENTRY_NEW,
-	F_SEARCH_OBJECTS,
-	F_SETTINGS_JOURNAL,
-	F_SETTING_PUT,
-	F_UUID_NEW,
-	F_SETTINGS_JOURNAL_DELETE,
-	/* from here on, only in a database with a journal (format 2) */
-	F_JOURNAL_ROWS,
-	F_JOURNAL_TRIM,
-	F_COUNT
-};
 
 /* The first statement a format-1 database cannot prepare. */
 #define F_JOURNAL_FIRST F_JOURNAL_ROWS
@@ -176,75 +133,6 @@ static const char *const fsck_sql[F_COUNT] = {
 	[F_JOURNAL_TRIM] = "DELETE FROM journal WHERE id < ?1",
 };
 
-/* An inode as fsck sees it. */
-struct fsck_inode {
-	int64_t ino;
-	int64_t mode;
-	int64_t nlink;
-	int64_t size;
-	int64_t stored;
-	int64_t flags;	    /* chattr flags: DB_FL_* */
-	int64_t target_len; /* -1: no target */
-	int64_t maxend;	    /* end of the last byte in its data rows */
-	int64_t sum;	    /* bytes in its data rows */
-	int64_t names;	    /* dentries naming it */
-	int64_t subdirs;    /* subdirectories it holds */
-	int reached;	    /* reachable from the root */
-	int gone;	    /* deleted by a repair */
-	int made;	    /* the lost+found this run makes */
-	int imagined;	    /* the lost+found a repair would make */
-};
-
-/* A directory entry. */
-struct fsck_entry {
-	int64_t id;
-	int64_t parent;
-	int64_t ino;
-	char *name; /* the bytes of the name, NUL-terminated */
-	int len;    /* its length in bytes */
-	int dead;   /* deleted by a repair */
-};
-
-/* What a queued repair runs. */
-enum fix_kind {
-	FIX_STMT,    /* statement id with its parameters */
-	FIX_SQL,     /* text, a statement built for the object it names */
-	FIX_UPGRADE, /* db_sqlite_upgrade(): format 1 to the current one */
-};
-
-/* One queued repair: a statement and its parameters. */
-struct fix {
-	enum fix_kind kind;
-	enum fsck_stmt id;
-	int64_t a, b, c;
-	char *text; /* ?4 as text, or ?5 as a blob of len bytes; FIX_SQL */
-	int len, blob;
-};
-
-struct fsck {
-	sqlite3 *conn;
-	sqlite3_stmt *stmt[F_COUNT];
-	int repair;	 /* opened for repair */
-	int fixing;	 /* repairing: opened for it and SQLite's file sound */
-	int64_t version; /* the format, PRAGMA user_version */
-	int64_t has_journal;   /* the table journal is there */
-	int64_t bs;	       /* bytes per data block */
-	struct fsck_inode *in; /* inodes by inode number */
-	size_t nin;	       /* how many */
-	struct fsck_entry *de; /* dentries by parent, then id */
-	size_t nde;	       /* how many */
-	size_t nsorted;	       /* the first nsorted are in order */
-	struct fix *fix;       /* queued repairs */
-	size_t nfix;
-	int64_t lost_found_ino; /* inode of /lost+found, 0 until known */
-	int64_t next_ino;	/* settings next_ino: no lower number is new */
-	int oom;		/* an allocation failed */
-	long fk_found;
-	fsck_report_fn fn;
-	void *ctx;
-	struct fsck_result *res;
-};
-
 /* --- helpers ----------------------------------------------------------- */
 
 /*
@@ -311,13 +199,7 @@ static size_t fe_first(struct fsck *f, int64_t parent)
 	return lo;
 }
 
-/* How many bytes of a name a message shows. */
-#define SHOW_BYTES 60
-/* The size of a buffer for show(): SHOW_BYTES escaped, "...", NUL. */
-#define SHOWN_SIZE 300
-
-/* A name made printable for a message: at most SHOW_BYTES, escaped. */
-static const char *show(const char *name, int len, char *buf, size_t size)
+const char *fsck_show(const char *name, int len, char *buf, size_t size)
 {
 	size_t o = 0;
 	int i;
@@ -347,11 +229,7 @@ static void report(struct fsck *f, enum fsck_kind kind, const char *fmt,
 	f->fn(f->ctx, kind, line);
 }
 
-static void finding(struct fsck *f, int fixed, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Reports damage, repaired if fixed. */
-static void finding(struct fsck *f, int fixed, const char *fmt, ...)
+void fsck_finding(struct fsck *f, int fixed, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -363,10 +241,7 @@ static void finding(struct fsck *f, int fixed, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void note(struct fsck *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void note(struct fsck *f, const char *fmt, ...)
+void fsck_note(struct fsck *f, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -378,10 +253,10 @@ static void note(struct fsck *f, const char *fmt, ...)
 /*
  * Queues a repair if repairing: statement id with integer parameters a, b,
  * c and an optional name (copied; a blob if blob).  Returns 1 when queued,
- * 0 when only checking, so that finding(f, plan(...), ...) reads well.
+ * 0 when only checking, so that fsck_finding(f, fsck_plan(...), ...) reads well.
  */
-static int plan_name(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
-		     int64_t c, const char *text, int len, int blob)
+int fsck_plan_name(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
+		   int64_t c, const char *text, int len, int blob)
 {
 	struct fix *x;
 
@@ -412,17 +287,17 @@ static int plan_name(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
 	return 1;
 }
 
-static int plan(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
-		int64_t c)
+int fsck_plan(struct fsck *f, enum fsck_stmt id, int64_t a, int64_t b,
+	      int64_t c)
 {
-	return plan_name(f, id, a, b, c, NULL, 0, 0);
+	return fsck_plan_name(f, id, a, b, c, NULL, 0, 0);
 }
 
 /*
  * Queues a repair of another kind (FIX_SQL: sql, taken and freed with
- * sqlite3_free(); FIX_UPGRADE) if repairing; 1 when queued, as plan().
+ * sqlite3_free(); FIX_UPGRADE) if repairing; 1 when queued, as fsck_plan().
  */
-static int plan_other(struct fsck *f, enum fix_kind kind, char *sql)
+int fsck_plan_other(struct fsck *f, enum fix_kind kind, char *sql)
 {
 	struct fix *x;
 
@@ -498,8 +373,8 @@ static int apply(struct fsck *f, char *err, size_t errsz)
 }
 
 /* Ends a scan: 0, or -EIO with SQLite's reason in err. */
-static int scan_end(struct fsck *f, sqlite3_stmt *s, int rc, char *err,
-		    size_t errsz)
+int fsck_scan_end(struct fsck *f, sqlite3_stmt *s, int rc, char *err,
+		  size_t errsz)
 {
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE && !f->oom)
@@ -632,10 +507,11 @@ static int check_sqlite(struct fsck *f, char *err, size_t errsz)
 
 		if (msg && !strcmp(msg, "ok"))
 			continue;
-		finding(f, 0, "database: integrity_check: %s", msg ? msg : "?");
+		fsck_finding(f, 0, "database: integrity_check: %s",
+			     msg ? msg : "?");
 		f->fixing = 0;
 	}
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 /*
@@ -651,17 +527,17 @@ static int check_foreign_keys(struct fsck *f, char *err, size_t errsz)
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		rows++;
-	rc = scan_end(f, s, rc, err, errsz);
+	rc = fsck_scan_end(f, s, rc, err, errsz);
 	if (rc < 0)
 		return rc;
 	if (f->fixing && rows)
-		finding(f, 0, "database: foreign_key_check: %ld rows left",
-			rows);
+		fsck_finding(f, 0, "database: foreign_key_check: %ld rows left",
+			     rows);
 	else if (!f->fixing && rows != f->fk_found)
-		finding(f, 0,
-			"database: foreign_key_check: %ld rows, where the "
-			"checks found %ld",
-			rows, f->fk_found);
+		fsck_finding(f, 0,
+			     "database: foreign_key_check: %ld rows, where the "
+			     "checks found %ld",
+			     rows, f->fk_found);
 	return 0;
 }
 
@@ -716,7 +592,7 @@ static int load_inodes(struct fsck *f, char *err, size_t errsz)
 	f->res->inodes = (long) f->nin;
 	if (f->nin)
 		qsort(f->in, f->nin, sizeof(*f->in), fi_cmp);
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 static int load_dentries(struct fsck *f, char *err, size_t errsz)
@@ -752,7 +628,7 @@ static int load_dentries(struct fsck *f, char *err, size_t errsz)
 	if (f->nde)
 		qsort(f->de, f->nde, sizeof(*f->de), fe_cmp);
 	f->nsorted = f->nde;
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 /* --- inodes and their data --------------------------------------------- */
@@ -779,11 +655,11 @@ static int drop_inode(struct fsck *f, struct fsck_inode *node)
 		if (f->de[i].ino == node->ino || f->de[i].parent == node->ino)
 			f->de[i].dead = 1;
 	node->gone = 1;
-	q = plan(f, F_DENTRY_DELETE_INO, node->ino, 0, 0);
-	plan(f, F_DENTRY_DELETE_PARENT, node->ino, 0, 0);
-	plan(f, F_DATA_DELETE_INO, node->ino, 0, 0);
-	plan(f, F_XATTR_DELETE_INO, node->ino, 0, 0);
-	plan(f, F_INODE_DELETE, node->ino, 0, 0);
+	q = fsck_plan(f, F_DENTRY_DELETE_INO, node->ino, 0, 0);
+	fsck_plan(f, F_DENTRY_DELETE_PARENT, node->ino, 0, 0);
+	fsck_plan(f, F_DATA_DELETE_INO, node->ino, 0, 0);
+	fsck_plan(f, F_XATTR_DELETE_INO, node->ino, 0, 0);
+	fsck_plan(f, F_INODE_DELETE, node->ino, 0, 0);
 	return q;
 }
 
@@ -844,16 +720,19 @@ static void check_types(struct fsck *f)
 			continue;
 		node->mode = (int64_t) (type | (mode & 07777));
 		if (known)
-			finding(f,
-				plan(f, F_INODE_MODE, node->ino, node->mode, 0),
-				"inode %lld: a %s holding entries; made a "
-				"directory",
-				(long long) node->ino,
-				S_ISREG(mode) ? "regular file"
-					      : "non-directory");
+			fsck_finding(f,
+				     fsck_plan(f, F_INODE_MODE, node->ino,
+					       node->mode, 0),
+				     "inode %lld: a %s holding entries; made a "
+				     "directory",
+				     (long long) node->ino,
+				     S_ISREG(mode) ? "regular file"
+						   : "non-directory");
 		else
-			finding(f,
-				plan(f, F_INODE_MODE, node->ino, node->mode, 0),
+			fsck_finding(
+				f,
+				fsck_plan(f, F_INODE_MODE, node->ino,
+					  node->mode, 0),
 				"inode %lld: unknown file type (mode 0%llo); "
 				"made a %s",
 				(long long) node->ino,
@@ -874,15 +753,17 @@ static void check_inodes(struct fsck *f)
 		if (node->gone)
 			continue;
 		if (S_ISLNK(mode) && node->target_len < 0) {
-			finding(f, drop_inode(f, node),
-				"inode %lld: symlink without a target; "
-				"deleted",
-				(long long) node->ino);
+			fsck_finding(f, drop_inode(f, node),
+				     "inode %lld: symlink without a target; "
+				     "deleted",
+				     (long long) node->ino);
 			continue;
 		}
 		if (!S_ISLNK(mode) && node->target_len >= 0) {
 			node->target_len = -1;
-			finding(f, plan(f, F_INODE_UNTARGET, node->ino, 0, 0),
+			fsck_finding(
+				f,
+				fsck_plan(f, F_INODE_UNTARGET, node->ino, 0, 0),
 				"inode %lld: a symlink target on a %s; "
 				"removed",
 				(long long) node->ino,
@@ -893,7 +774,9 @@ static void check_inodes(struct fsck *f)
 		else if (node->size < 0)
 			want = S_ISREG(mode) ? node->maxend : 0;
 		if (want != node->size) {
-			finding(f, plan(f, F_INODE_SIZE, node->ino, want, 0),
+			fsck_finding(
+				f,
+				fsck_plan(f, F_INODE_SIZE, node->ino, want, 0),
 				"inode %lld: size %lld, should be %lld; fixed "
 				"to %lld",
 				(long long) node->ino, (long long) node->size,
@@ -927,7 +810,9 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		if (!node) {
 			if (!final) {
 				f->fk_found++;
-				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+				fsck_finding(
+					f,
+					fsck_plan(f, F_DATA_DELETE, ino, b, 0),
 					"data block %lld of inode %lld: no "
 					"such inode; deleted",
 					(long long) b, (long long) ino);
@@ -941,7 +826,9 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		if (!S_ISREG((mode_t) node->mode) || b < 0 ||
 		    b > (INT64_MAX - 1) / bs) {
 			if (!final)
-				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+				fsck_finding(
+					f,
+					fsck_plan(f, F_DATA_DELETE, ino, b, 0),
 					"inode %lld: data block %lld %s; "
 					"deleted",
 					(long long) ino, (long long) b,
@@ -954,7 +841,9 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		if (len > DB_SQLITE_MAX_LENGTH) {
 			/* more than a connection reads, so it cannot be cut */
 			if (!final)
-				finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+				fsck_finding(
+					f,
+					fsck_plan(f, F_DATA_DELETE, ino, b, 0),
 					"inode %lld: data block %lld holds "
 					"%lld bytes, more than can be read; "
 					"deleted",
@@ -964,7 +853,9 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		if (len > bs) {
 			if (!final)
-				finding(f, plan(f, F_DATA_TRIM, ino, b, bs),
+				fsck_finding(
+					f,
+					fsck_plan(f, F_DATA_TRIM, ino, b, bs),
 					"inode %lld: data block %lld holds "
 					"%lld bytes, more than a block; cut "
 					"to %lld",
@@ -982,13 +873,15 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		}
 		keep = node->size - start < len ? node->size - start : len;
 		if (keep <= 0)
-			finding(f, plan(f, F_DATA_DELETE, ino, b, 0),
+			fsck_finding(
+				f, fsck_plan(f, F_DATA_DELETE, ino, b, 0),
 				"inode %lld: data block %lld lies past the "
 				"end of the file (size %lld); deleted",
 				(long long) ino, (long long) b,
 				(long long) node->size);
 		else if (keep < len)
-			finding(f, plan(f, F_DATA_TRIM, ino, b, keep),
+			fsck_finding(
+				f, fsck_plan(f, F_DATA_TRIM, ino, b, keep),
 				"inode %lld: data block %lld reaches past the "
 				"end of the file (size %lld); cut",
 				(long long) ino, (long long) b,
@@ -996,7 +889,7 @@ static int scan_data(struct fsck *f, int final, char *err, size_t errsz)
 		if (keep > 0)
 			node->sum += keep;
 	}
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 /* inode.stored against what the rows hold. */
@@ -1009,7 +902,9 @@ static void check_stored(struct fsck *f)
 
 		if (node->gone || node->stored == node->sum)
 			continue;
-		finding(f, plan(f, F_INODE_STORED, node->ino, node->sum, 0),
+		fsck_finding(
+			f,
+			fsck_plan(f, F_INODE_STORED, node->ino, node->sum, 0),
 			"inode %lld: stored bytes %lld, the data blocks hold "
 			"%lld; fixed",
 			(long long) node->ino, (long long) node->stored,
@@ -1036,7 +931,8 @@ static void check_flags(struct fsck *f)
 
 		if (node->gone || node->flags == keep)
 			continue;
-		finding(f, plan(f, F_INODE_FLAGS, node->ino, keep, 0),
+		fsck_finding(
+			f, fsck_plan(f, F_INODE_FLAGS, node->ino, keep, 0),
 			"inode %lld: flags %#llx, unknown bits; cleared to "
 			"%#llx",
 			(long long) node->ino, (unsigned long long) node->flags,
@@ -1068,19 +964,22 @@ static void check_acl(struct fsck *f, sqlite3_stmt *s, struct fsck_inode *node,
 	if (rc == 0 && kind == 1)
 		acl_equiv_mode(&acl, &mode);
 	if (rc < 0)
-		finding(f,
-			plan_name(f, F_XATTR_DELETE, node->ino, 0, 0, p, len,
-				  1),
-			"inode %lld: %s: not a valid ACL; deleted",
-			(long long) node->ino, name);
+		fsck_finding(f,
+			     fsck_plan_name(f, F_XATTR_DELETE, node->ino, 0, 0,
+					    p, len, 1),
+			     "inode %lld: %s: not a valid ACL; deleted",
+			     (long long) node->ino, name);
 	else if (kind == 2 && !S_ISDIR(mode))
-		finding(f,
-			plan_name(f, F_XATTR_DELETE, node->ino, 0, 0, p, len,
-				  1),
-			"inode %lld: %s of a non-directory; deleted",
-			(long long) node->ino, name);
+		fsck_finding(f,
+			     fsck_plan_name(f, F_XATTR_DELETE, node->ino, 0, 0,
+					    p, len, 1),
+			     "inode %lld: %s of a non-directory; deleted",
+			     (long long) node->ino, name);
 	else if (mode != (mode_t) node->mode) {
-		finding(f, plan(f, F_INODE_MODE, node->ino, (int64_t) mode, 0),
+		fsck_finding(
+			f,
+			fsck_plan(f, F_INODE_MODE, node->ino, (int64_t) mode,
+				  0),
 			"inode %lld: mode 0%llo, its access ACL says 0%llo; "
 			"fixed",
 			(long long) node->ino, (long long) node->mode & 07777,
@@ -1106,38 +1005,40 @@ static int check_xattrs(struct fsck *f, char *err, size_t errsz)
 		if (n)
 			memcpy(name, p, (size_t) n);
 		name[n] = '\0';
-		show(name, n, shown, sizeof(shown));
+		fsck_show(name, n, shown, sizeof(shown));
 		if (node && node->gone)
 			continue;
 		if (!node)
 			f->fk_found++;
 		if (!node)
-			finding(f,
-				plan_name(f, F_XATTR_DELETE, ino, 0, 0, p, len,
-					  1),
+			fsck_finding(
+				f,
+				fsck_plan_name(f, F_XATTR_DELETE, ino, 0, 0, p,
+					       len, 1),
 				"inode %lld: xattr \"%s\" of no such inode; "
 				"deleted",
 				(long long) ino, shown);
 		else if (!xattr_name_ok(name, len))
-			finding(f,
-				plan_name(f, F_XATTR_DELETE, ino, 0, 0, p, len,
-					  1),
+			fsck_finding(
+				f,
+				fsck_plan_name(f, F_XATTR_DELETE, ino, 0, 0, p,
+					       len, 1),
 				"inode %lld: xattr \"%s\": not a valid name "
 				"(user., trusted., security. or a POSIX "
 				"ACL); deleted",
 				(long long) ino, shown);
 		else if (vlen > DB_XATTR_SIZE_MAX)
-			finding(f,
-				plan_name(f, F_XATTR_DELETE, ino, 0, 0, p, len,
-					  1),
-				"inode %lld: xattr \"%s\": value of %lld "
-				"bytes, more than %d; deleted",
-				(long long) ino, shown, (long long) vlen,
-				DB_XATTR_SIZE_MAX);
+			fsck_finding(f,
+				     fsck_plan_name(f, F_XATTR_DELETE, ino, 0,
+						    0, p, len, 1),
+				     "inode %lld: xattr \"%s\": value of %lld "
+				     "bytes, more than %d; deleted",
+				     (long long) ino, shown, (long long) vlen,
+				     DB_XATTR_SIZE_MAX);
 		else if (acl_name(name))
 			check_acl(f, s, node, name, p, len);
 	}
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 /* --- the directory tree ------------------------------------------------ */
@@ -1164,7 +1065,7 @@ static void check_dentries(struct fsck *f)
 
 		if (e->dead)
 			continue;
-		show(e->name, e->len, shown, sizeof(shown));
+		fsck_show(e->name, e->len, shown, sizeof(shown));
 		if (!parent || !child)
 			f->fk_found += !parent + !child;
 		if (!parent)
@@ -1180,7 +1081,8 @@ static void check_dentries(struct fsck *f)
 		if (why || (parent && parent->gone) || (child && child->gone))
 			e->dead = 1;
 		if (why) {
-			finding(f, plan(f, F_DENTRY_DELETE, e->id, 0, 0),
+			fsck_finding(
+				f, fsck_plan(f, F_DENTRY_DELETE, e->id, 0, 0),
 				"dentry %lld (\"%s\" in %lld, inode %lld): "
 				"%s; deleted",
 				(long long) e->id, shown, (long long) e->parent,
@@ -1192,9 +1094,10 @@ static void check_dentries(struct fsck *f)
 
 			snprintf(fixed, sizeof(fixed), "#%lld",
 				 (long long) e->id);
-			finding(f,
-				plan_name(f, F_DENTRY_RENAME, e->id, 0, 0,
-					  fixed, (int) strlen(fixed), 0),
+			fsck_finding(
+				f,
+				fsck_plan_name(f, F_DENTRY_RENAME, e->id, 0, 0,
+					       fixed, (int) strlen(fixed), 0),
 				"dentry %lld (\"%s\" in %lld, inode %lld): "
 				"not a valid name; renamed \"%s\"",
 				(long long) e->id, shown, (long long) e->parent,
@@ -1239,9 +1142,12 @@ static void walk(struct fsck *f, int64_t top)
 			}
 			if (c->reached) {
 				e->dead = 1;
-				show(e->name, e->len, shown, sizeof(shown));
-				finding(f,
-					plan(f, F_DENTRY_DELETE, e->id, 0, 0),
+				fsck_show(e->name, e->len, shown,
+					  sizeof(shown));
+				fsck_finding(
+					f,
+					fsck_plan(f, F_DENTRY_DELETE, e->id, 0,
+						  0),
 					"dentry %lld (\"%s\" in %lld): a second "
 					"name of directory %lld, or a cycle; "
 					"deleted",
@@ -1288,7 +1194,7 @@ static int add_dentry(struct fsck *f, int64_t parent, const char *name,
 	}
 	e->len = (int) strlen(name);
 	f->nde++;
-	return plan_name(f, F_DENTRY_NEW, parent, ino, 0, name, e->len, 0);
+	return fsck_plan_name(f, F_DENTRY_NEW, parent, ino, 0, name, e->len, 0);
 }
 
 /* Whether directory dir holds a live entry called name. */
@@ -1341,11 +1247,11 @@ static int64_t lost_found(struct fsck *f)
 	node->reached = 1;
 	node->made = 1;
 	node->imagined = !f->fixing;
-	plan(f, F_INODE_NEW_DIR, ino, node->mode,
-	     (int64_t) time(NULL) * 1000000000);
+	fsck_plan(f, F_INODE_NEW_DIR, ino, node->mode,
+		  (int64_t) time(NULL) * 1000000000);
 	add_dentry(f, DB_ROOT_INO, "lost+found", ino);
 	if (f->fixing)
-		note(f, "/lost+found: created");
+		fsck_note(f, "/lost+found: created");
 	return f->lost_found_ino = ino;
 }
 
@@ -1365,7 +1271,7 @@ static int reattach(struct fsck *f, int64_t ino)
 	for (i = 0; i < f->nde; i++)
 		if (f->de[i].ino == ino)
 			f->de[i].dead = 1;
-	plan(f, F_DENTRY_DELETE_INO, ino, 0, 0);
+	fsck_plan(f, F_DENTRY_DELETE_INO, ino, 0, 0);
 	snprintf(name, sizeof(name), "#%lld", (long long) ino);
 	while (name_taken(f, dir, name))
 		snprintf(name, sizeof(name), "#%lld.%d", (long long) ino, ++n);
@@ -1415,9 +1321,9 @@ static void check_reachable(struct fsck *f)
 			drop_inode(f, node);
 			f->res->purged++;
 		}
-		note(f, "inode %lld: orphan (no name, link count 0); %s",
-		     (long long) node->ino,
-		     f->fixing ? "deleted" : "the next mount deletes it");
+		fsck_note(f, "inode %lld: orphan (no name, link count 0); %s",
+			  (long long) node->ino,
+			  f->fixing ? "deleted" : "the next mount deletes it");
 		node->gone = 1;
 	}
 	count_names(f);
@@ -1432,7 +1338,8 @@ static void check_reachable(struct fsck *f)
 			int64_t ino = node->ino;
 			int dir = is_dir(node), fixed = reattach(f, ino);
 
-			finding(f, fixed,
+			fsck_finding(
+				f, fixed,
 				"inode %lld: %s not reachable from the root; "
 				"moved to /lost+found",
 				(long long) ino, dir ? "directory" : "file");
@@ -1456,398 +1363,16 @@ static void check_nlink(struct fsck *f)
 		if (node->gone || node->imagined || node->nlink == want)
 			continue;
 		if (node->made) { /* not damage: lost+found's new subdirs */
-			plan(f, F_INODE_NLINK, node->ino, want, 0);
+			fsck_plan(f, F_INODE_NLINK, node->ino, want, 0);
 			node->nlink = want;
 			continue;
 		}
-		finding(f, plan(f, F_INODE_NLINK, node->ino, want, 0),
+		fsck_finding(
+			f, fsck_plan(f, F_INODE_NLINK, node->ino, want, 0),
 			"inode %lld: link count %lld, should be %lld; fixed",
 			(long long) node->ino, (long long) node->nlink,
 			(long long) want);
 		node->nlink = want;
-	}
-}
-
-/* --- the change journal and the search indexes -------------------------- */
-
-/*
- * Whether an object of sqlite_schema named name (search_*) is a search
- * index as db_set() or mkfs makes it: one of name, size, mtime or
- * xattr:NAME for a valid NAME, with the SQL that makes it (mkfs writes the
- * fixed ones unquoted).
- */
-static int search_index_ok(const char *type, const char *name, const char *sql)
-{
-	char *want_name, *want, *bare = NULL;
-	int ok;
-
-	if (!type || strcmp(type, "index") || !sql ||
-	    db_sqlite_index_sql(name + strlen("search_"), &want_name, &want) <
-		    0)
-		return 0;
-	ok = !strcmp(want_name, name) && !strcmp(want, sql);
-	if (!ok && !strchr(name, ':')) {
-		/* CREATE INDEX "search_size" ON ... as CREATE INDEX search_size */
-		bare = sqlite3_mprintf("CREATE INDEX %s%s", name,
-				       want + strlen("CREATE INDEX \"") +
-					       strlen(name) + 1);
-		ok = bare && !strcmp(bare, sql);
-	}
-	sqlite3_free(bare);
-	sqlite3_free(want_name);
-	sqlite3_free(want);
-	return ok;
-}
-
-/* The statement that drops object name of type, or NULL. */
-static char *drop_sql(const char *type, const char *name)
-{
-	static const char *const types[][2] = {
-		{"index", "INDEX"},
-		{"table", "TABLE"},
-		{"view", "VIEW"},
-		{"trigger", "TRIGGER"},
-	};
-	size_t i;
-
-	for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcmp(type, types[i][0]))
-			/* built as text: a name cannot be a parameter; %w
-			 * quotes it as an identifier.  IF EXISTS: a table
-			 * dropped first takes its indexes with it */
-			return sqlite3_mprintf("DROP %s IF EXISTS \"%w\"",
-					       types[i][1], name);
-	return NULL;
-}
-
-/*
- * Objects named search_* must be the search indexes of db_set(); a format-1
- * database has none (its upgrade makes them).  Others are dropped.
- */
-static int check_search(struct fsck *f, char *err, size_t errsz)
-{
-	sqlite3_stmt *s = f->stmt[F_SEARCH_OBJECTS];
-	char name[SHOWN_SIZE], shown[SHOWN_SIZE];
-	int rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *type = (const char *) sqlite3_column_text(s, 0);
-		const char *p = sqlite3_column_blob(s, 1);
-		int len = sqlite3_column_bytes(s, 1);
-		const char *sql = (const char *) sqlite3_column_text(s, 2);
-		int n = len < SHOWN_SIZE - 1 ? len : SHOWN_SIZE - 1, whole;
-
-		if (n)
-			memcpy(name, p, (size_t) n);
-		name[n] = '\0';
-		whole = n == len && (int) strlen(name) == len;
-		if (whole && f->version >= 2 &&
-		    search_index_ok(type, name, sql)) {
-			/* made again with a missing journal: check_journal() */
-			if (!f->has_journal && !strchr(name, ':'))
-				plan_other(f, FIX_SQL, drop_sql(type, name));
-			continue;
-		}
-		show(name, n, shown, sizeof(shown));
-		finding(f,
-			plan_other(f, FIX_SQL,
-				   whole ? drop_sql(type, name) : NULL),
-			"schema: %s \"%s\": not a search index of sqlitefs; "
-			"dropped",
-			type ? type : "object", shown);
-	}
-	return scan_end(f, s, rc, err, errsz);
-}
-
-/* The settings of the journal but uuid, as fsck checks them. */
-enum jr_key { K_ENABLED, K_MAX_EVENTS, K_MAX_AGE, K_NEXT, K_START, K_COUNT };
-
-static const struct {
-	const char *key;
-	int64_t min, max; /* its range */
-	int64_t dflt;	  /* restored when missing or bad; -1: from the rows */
-} jr_keys[K_COUNT] = {
-	[K_ENABLED] = {JR_KEY_ENABLED, 0, 1, 1},
-	[K_MAX_EVENTS] = {JR_KEY_MAX_EVENTS, 0, INT64_MAX,
-			  JR_DEFAULT_MAX_EVENTS},
-	[K_MAX_AGE] = {JR_KEY_MAX_AGE, 0, INT64_MAX, JR_DEFAULT_MAX_AGE},
-	[K_NEXT] = {JR_KEY_NEXT, 1, INT64_MAX, -1},
-	[K_START] = {JR_KEY_START, 1, INT64_MAX, -1},
-};
-
-/* The journal's settings as read. */
-struct jr_settings {
-	int uuid_ok;		 /* a valid uuid is there */
-	char uuid[SHOWN_SIZE];	 /* as found, shown; "" if missing */
-	int state[K_COUNT];	 /* 0 missing, 1 bad, 2 sound */
-	int64_t v[K_COUNT];	 /* the value, if sound */
-	char shown[K_COUNT][64]; /* the value as found, shown */
-};
-
-static int load_jr_settings(struct fsck *f, struct jr_settings *js, char *err,
-			    size_t errsz)
-{
-	sqlite3_stmt *s = f->stmt[F_SETTINGS_JOURNAL];
-	int rc, k;
-
-	memset(js, 0, sizeof(*js));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *key = (const char *) sqlite3_column_text(s, 0);
-		const char *type = (const char *) sqlite3_column_text(s, 1);
-		const char *text = (const char *) sqlite3_column_text(s, 2);
-		int64_t v = sqlite3_column_int64(s, 2);
-		int len = sqlite3_column_bytes(s, 2);
-
-		if (!key || !type)
-			continue;
-		if (!strcmp(key, JR_KEY_UUID)) {
-			show(text ? text : "",
-			     len < SHOW_BYTES ? len : SHOW_BYTES, js->uuid,
-			     sizeof(js->uuid));
-			js->uuid_ok = !strcmp(type, "text") && text &&
-				      (int) strlen(text) == len &&
-				      jr_uuid_valid(text);
-			continue;
-		}
-		for (k = 0; k < K_COUNT; k++)
-			if (!strcmp(key, jr_keys[k].key))
-				break;
-		if (k == K_COUNT)
-			continue;
-		show(text ? text : "", len < 32 ? len : 32, js->shown[k],
-		     sizeof(js->shown[k]));
-		js->v[k] = v;
-		js->state[k] = !strcmp(type, "integer") &&
-					       v >= jr_keys[k].min &&
-					       v <= jr_keys[k].max
-				       ? 2
-				       : 1;
-	}
-	return scan_end(f, s, rc, err, errsz);
-}
-
-/* Queues setting key to v. */
-static int plan_setting(struct fsck *f, enum jr_key k, int64_t v)
-{
-	const char *key = jr_keys[k].key;
-
-	return plan_name(f, F_SETTING_PUT, 0, v, 0, key, (int) strlen(key), 0);
-}
-
-/* Reports a setting k missing or bad, set to v. */
-static void bad_setting(struct fsck *f, const struct jr_settings *js,
-			enum jr_key k, int64_t v)
-{
-	if (js->state[k] == 0)
-		finding(f, plan_setting(f, k, v),
-			"settings: %s missing; set to %lld", jr_keys[k].key,
-			(long long) v);
-	else
-		finding(f, plan_setting(f, k, v),
-			"settings: %s \"%s\" not an integer from %lld; set to "
-			"%lld",
-			jr_keys[k].key, js->shown[k],
-			(long long) jr_keys[k].min, (long long) v);
-}
-
-/* Whether t is the type of a file (mode & S_IFMT). */
-static int file_type_ok(int64_t t)
-{
-	return t == S_IFREG || t == S_IFDIR || t == S_IFLNK || t == S_IFIFO ||
-	       t == S_IFSOCK || t == S_IFCHR || t == S_IFBLK;
-}
-
-/* Whether columns parent and path of a journal row agree: both NULL, or a
- * directory and an absolute path. */
-static int event_path_ok(sqlite3_stmt *s, int parent, int path)
-{
-	if (sqlite3_column_type(s, path) == SQLITE_NULL)
-		return sqlite3_column_type(s, parent) == SQLITE_NULL;
-	return sqlite3_column_type(s, path) == SQLITE_TEXT &&
-	       sqlite3_column_type(s, parent) == SQLITE_INTEGER &&
-	       sqlite3_column_int64(s, parent) > 0 &&
-	       sqlite3_column_bytes(s, path) > 0 &&
-	       sqlite3_column_text(s, path)[0] == '/';
-}
-
-/*
- * What is wrong with the journal row s holds (F_JOURNAL_ROWS), or NULL.
- */
-static const char *event_problem(sqlite3_stmt *s)
-{
-	int c;
-
-	for (c = 0; c <= 4; c++)
-		if (sqlite3_column_type(s, c) != SQLITE_INTEGER)
-			return "a column that is not an integer";
-	if (sqlite3_column_int64(s, 0) < 1)
-		return "an id below 1";
-	if (sqlite3_column_int64(s, 1) <= 0)
-		return "no time";
-	if (sqlite3_column_int64(s, 2) <= 0)
-		return "no inode";
-	if (!file_type_ok(sqlite3_column_int64(s, 3)))
-		return "not a file type";
-	if (sqlite3_column_int64(s, 4) <= 0 ||
-	    sqlite3_column_int64(s, 4) & ~(int64_t) JR_ALL)
-		return "unknown reasons";
-	if (!event_path_ok(s, 5, 6))
-		return "a bad path or directory";
-	if (!event_path_ok(s, 7, 8))
-		return "a bad old path or directory";
-	if (sqlite3_column_type(s, 9) == SQLITE_NULL &&
-	    sqlite3_column_type(s, 10) == SQLITE_NULL)
-		return NULL;
-	if (sqlite3_column_type(s, 9) != SQLITE_INTEGER ||
-	    sqlite3_column_type(s, 10) != SQLITE_INTEGER ||
-	    sqlite3_column_int64(s, 9) < 0 ||
-	    sqlite3_column_int64(s, 9) > sqlite3_column_int64(s, 10))
-		return "a bad data range";
-	return NULL;
-}
-
-/* What check_journal() found in the rows. */
-struct jr_rows {
-	int64_t next; /* the id the next event gets: above every row */
-	int64_t low;  /* the oldest id of the sound run that ends at next - 1 */
-	int64_t rows; /* how many rows */
-	int64_t bad;  /* how many of them are damaged */
-};
-
-/*
- * Reads the rows from the newest down: next is journal_next unless a row
- * is at or past it (ids never go back), and low where the sound ids
- * without a gap end.  Each damaged row is reported.
- */
-static int scan_events(struct fsck *f, int64_t next, struct jr_rows *jr,
-		       char *err, size_t errsz)
-{
-	sqlite3_stmt *s = f->stmt[F_JOURNAL_ROWS];
-	int64_t expect = 0;
-	int rc, broken = 0;
-
-	memset(jr, 0, sizeof(*jr));
-	jr->next = next;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		const char *why = event_problem(s);
-
-		if (jr->rows++ == 0) {
-			if (id >= jr->next)
-				jr->next = id < INT64_MAX ? id + 1 : id;
-			expect = jr->next - 1;
-		}
-		if (why) {
-			jr->bad++;
-			finding(f, f->fixing,
-				"journal: event %lld: %s; dropped with the "
-				"older events",
-				(long long) id, why);
-		}
-		if (!broken && !why && id == expect)
-			expect--;
-		else
-			broken = 1;
-	}
-	jr->low = jr->rows ? expect + 1 : jr->next;
-	return scan_end(f, s, rc, err, errsz);
-}
-
-/*
- * The journal's settings and rows (format 2).  Missing events are never
- * made up: the history kept is cut after the newest missing or damaged
- * one, and journal_start says so to the clients.
- */
-static int check_journal(struct fsck *f, char *err, size_t errsz)
-{
-	struct jr_settings js;
-	struct jr_rows jr;
-	int64_t next, start, below;
-	int k, moved = 0, rc = load_jr_settings(f, &js, err, errsz);
-
-	if (rc < 0)
-		return rc;
-	if (!js.uuid_ok && !js.uuid[0])
-		finding(f, plan(f, F_UUID_NEW, 0, 0, 0),
-			"settings: uuid missing; a new one made (clients "
-			"rescan)");
-	else if (!js.uuid_ok)
-		finding(f, plan(f, F_UUID_NEW, 0, 0, 0),
-			"settings: uuid \"%s\" not a valid UUID; a new one "
-			"made (clients rescan)",
-			js.uuid);
-	for (k = K_ENABLED; k <= K_MAX_AGE; k++)
-		if (js.state[k] != 2)
-			bad_setting(f, &js, k, jr_keys[k].dflt);
-
-	/* a lost journal_next goes no lower than journal_start */
-	next = js.state[K_NEXT] == 2	? js.v[K_NEXT]
-	       : js.state[K_START] == 2 ? js.v[K_START]
-					: 1;
-	rc = scan_events(f, next, &jr, err, errsz);
-	if (rc < 0)
-		return rc;
-	if (js.state[K_NEXT] != 2)
-		bad_setting(f, &js, K_NEXT, jr.next);
-	else if (jr.next != next)
-		finding(f, plan_setting(f, K_NEXT, jr.next),
-			"settings: journal_next %lld, but event %lld exists; "
-			"set to %lld",
-			(long long) next, (long long) jr.next - 1,
-			(long long) jr.next);
-
-	start = js.v[K_START];
-	if (js.state[K_START] != 2 || start > jr.next) {
-		if (js.state[K_START] == 2)
-			finding(f, plan_setting(f, K_START, jr.low),
-				"settings: journal_start %lld past "
-				"journal_next %lld; set to %lld",
-				(long long) start, (long long) jr.next,
-				(long long) jr.low);
-		else
-			bad_setting(f, &js, K_START, jr.low);
-		start = jr.low;
-	} else if (start < jr.low) {
-		finding(f, plan_setting(f, K_START, jr.low),
-			"journal: event %lld missing or damaged, journal_start "
-			"is %lld; journal_start set to %lld, older events "
-			"dropped (clients rescan)",
-			(long long) jr.low - 1, (long long) start,
-			(long long) jr.low);
-		start = jr.low;
-		moved = 1;
-	}
-	/* rows below start: the run covers start to next - 1 */
-	below = jr.rows - (jr.next - start);
-	if (below > jr.bad && !moved)
-		finding(f, f->fixing,
-			"journal: %lld row%s older than journal_start %lld; "
-			"deleted",
-			(long long) (below - jr.bad),
-			below - jr.bad > 1 ? "s" : "", (long long) start);
-	if (below > 0)
-		plan(f, F_JOURNAL_TRIM, start, 0, 0);
-	return 0;
-}
-
-/*
- * A format-1 database has no journal: not damage, but a note, and with
- * repair the upgrade a read-write mount makes, after every other repair.
- */
-static void check_format_version(struct fsck *f)
-{
-	if (f->version >= 2)
-		return;
-	f->res->old_format = 1;
-	/* keys of the journal's settings left by a hand would make the
-	 * upgrade's INSERTs fail: the upgrade sets them all */
-	if (plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
-	    plan_other(f, FIX_UPGRADE, NULL)) {
-		f->res->upgraded = 1;
-		note(f, "format 1: no change journal; upgraded to format 2");
-	} else {
-		note(f, "format 1: no change journal; fsck.sqlitefs -y or a "
-			"read-write mount adds it");
 	}
 }
 
@@ -1863,7 +1388,7 @@ static int read_block_size(struct fsck *f, char *err, size_t errsz)
 		f->next_ino = sqlite3_column_int64(s, 1);
 		rc = SQLITE_DONE;
 	}
-	return scan_end(f, s, rc, err, errsz);
+	return fsck_scan_end(f, s, rc, err, errsz);
 }
 
 int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
@@ -1888,8 +1413,9 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 		return rc;
 	root = inode_find(f, DB_ROOT_INO);
 	if (!root || right_type(f, root) != S_IFDIR) {
-		finding(f, 0, "inode 1: the root directory is %s; not repaired",
-			root ? "not a directory" : "missing");
+		fsck_finding(f, 0,
+			     "inode 1: the root directory is %s; not repaired",
+			     root ? "not a directory" : "missing");
 		return 0;
 	}
 	check_types(f);
@@ -1908,19 +1434,20 @@ int fsck_run(struct fsck *f, fsck_report_fn fn, void *ctx,
 	check_dentries(f);
 	check_reachable(f);
 	check_nlink(f);
-	rc = check_search(f, err, errsz);
+	rc = fsck_check_search(f, err, errsz);
 	if (rc == 0 && f->has_journal)
-		rc = check_journal(f, err, errsz);
+		rc = fsck_check_journal(f, err, errsz);
 	else if (rc == 0 && f->version >= 2)
-		finding(f,
-			plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
-				plan_other(f, FIX_UPGRADE, NULL),
+		fsck_finding(
+			f,
+			fsck_plan(f, F_SETTINGS_JOURNAL_DELETE, 0, 0, 0) &&
+				fsck_plan_other(f, FIX_UPGRADE, NULL),
 			"journal: the table is missing; made again, with its "
 			"settings and the search indexes, as the upgrade from "
 			"format 1 makes them (a new uuid: clients rescan)");
 	if (rc < 0)
 		return rc;
-	check_format_version(f);
+	fsck_check_format_version(f);
 	if (f->oom) {
 		snprintf(err, errsz, "out of memory");
 		return -ENOMEM;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # lint.sh - the layering rules of docs/design.md, checked by grep
 #   only the db layer (db.c, db_*.c and its private db_impl.h) and the
-#   tools' SQL files (*_db.c: fsck_db.c,
+#   tools' SQL files (*_db.c: fsck_db.c, fsck_journal_db.c,
 #   changes_db.c, find_db.c) include <sqlite3.h>;
 #   the db layer (db.h, db.c, db_*.[ch]) uses nothing of libfuse;
 #   every SQLite connection is opened by db_sqlite_open() (one call of
